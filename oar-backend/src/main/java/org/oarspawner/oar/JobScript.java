@@ -1,0 +1,53 @@
+package org.oarspawner.oar;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.oarspawner.oar.ssh.ShellQuote;
+
+/** Renders a notebook job's two files: the script OAR runs, and the 0600 file of secrets it reads. */
+public final class JobScript {
+    public static final String SCRIPT = "job.sh";
+    public static final String ENV = "env";
+    private static final String TEMPLATE = load();
+
+    private JobScript() {
+    }
+
+    /** The job script; the command's words are quoted, so they reach the notebook literally. */
+    public static String script(List<String> command, String python) {
+        return TEMPLATE.replace("@PYTHON@", ShellQuote.quote(python))
+                .replace("@COMMAND@", ShellQuote.join(command));
+    }
+
+    /** The environment as a file that bash sources: one quoted assignment a line. */
+    public static String environment(Map<String, String> env) {
+        StringBuilder sb = new StringBuilder();
+        new TreeMap<>(env).forEach((name, value) -> sb.append(name).append('=').append(ShellQuote.quote(value)).append('\n'));
+        return sb.toString();
+    }
+
+    public static String endpointFile(long jobId) {
+        return "endpoint." + jobId;
+    }
+
+    public static String stdoutFile(long jobId) {
+        return "oar." + jobId + ".stdout";
+    }
+
+    public static String stderrFile(long jobId) {
+        return "oar." + jobId + ".stderr";
+    }
+
+    private static String load() {
+        try (InputStream in = JobScript.class.getResourceAsStream("job.sh")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

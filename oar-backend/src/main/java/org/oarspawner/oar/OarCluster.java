@@ -1,0 +1,50 @@
+package org.oarspawner.oar;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.oarspawner.oar.ssh.SshConnection;
+
+/** One cluster's connections: the service account's, and in PER_USER mode one per login, made on first use. */
+final class OarCluster implements AutoCloseable {
+    final OarClusterConfig config;
+    final OarCommand commands;
+    final JobFiles files;
+    private final SshConnection service;
+    private final Map<String, SshConnection> users = new ConcurrentHashMap<>();
+
+    OarCluster(OarClusterConfig config) {
+        this.config = config;
+        this.commands = new OarCommand(config);
+        this.service = new SshConnection(config.serviceAccount(), config.ssh());
+        this.files = config.identity() == Identity.PER_USER
+                ? new SftpJobFiles(this::connectionFor)
+                : new SudoJobFiles(service, commands, config.commands().stage());
+    }
+
+    /** The connection that polls oarstat: the service account's, shared by all spawns. */
+    SshConnection service() {
+        return service;
+    }
+
+    /** The connection that acts for a login. */
+    SshConnection connectionFor(String login) {
+        if (config.identity() == Identity.SERVICE_ACCOUNT) {
+            return service;
+        }
+        return users.computeIfAbsent(login, l -> new SshConnection(config.loginTarget(l), config.ssh()));
+    }
+
+    long commandsSent() {
+        return service.commandsSent() + users.values().stream().mapToLong(SshConnection::commandsSent).sum();
+    }
+
+    long reconnects() {
+        return service.reconnects() + users.values().stream().mapToLong(SshConnection::reconnects).sum();
+    }
+
+    @Override
+    public void close() {
+        service.close();
+        users.values().forEach(SshConnection::close);
+    }
+}

@@ -1,0 +1,58 @@
+package org.oarspawner.oar;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+import org.oarspawner.oar.ssh.SshSettings;
+import org.oarspawner.oar.ssh.SshTarget;
+import org.oarspawner.spi.Grammar;
+
+/**
+ * One OAR cluster as the backend drives it.
+ *
+ * @param serviceAccount the login (and key) that polls oarstat, and in SERVICE_ACCOUNT mode acts for users via sudo
+ * @param userKeys       in PER_USER mode, the private key of each login: a path with {login} in it
+ * @param properties     the operator's OAR property expression that selects this cluster's nodes, e.g. cluster='gpu'
+ * @param gpuModelProperty the resource property that names a GPU's model (GRICAD: gpumodel)
+ * @param python         the python3 on the nodes, used by the job script to pick a free port
+ */
+public record OarClusterConfig(
+        String name,
+        String frontendHost,
+        int frontendPort,
+        SshSettings ssh,
+        Identity identity,
+        SshTarget serviceAccount,
+        Optional<String> userKeys,
+        OarCommands commands,
+        Optional<String> properties,
+        String gpuModelProperty,
+        Optional<String> defaultProject,
+        String python) {
+
+    public OarClusterConfig {
+        Grammar.CLUSTER.check("cluster", name);
+        Objects.requireNonNull(ssh, "ssh");
+        Objects.requireNonNull(identity, "identity");
+        Objects.requireNonNull(serviceAccount, "serviceAccount");
+        if (identity == Identity.PER_USER && (userKeys.isEmpty() || !userKeys.get().contains("{login}"))) {
+            throw new IllegalArgumentException("cluster " + name + ": identity per-user needs userKeys, a path with {login}");
+        }
+        Grammar.PROPERTY_NAME.check("gpuModelProperty", gpuModelProperty);
+        defaultProject.ifPresent(p -> Grammar.PROJECT.check("defaultProject", p));
+    }
+
+    public SshTarget loginTarget(String login) {
+        if (identity == Identity.SERVICE_ACCOUNT) {
+            return serviceAccount;
+        }
+        Grammar.LOGIN.check("login", login);
+        return new SshTarget(frontendHost, frontendPort, login, Path.of(userKeys.orElseThrow().replace("{login}", login)));
+    }
+
+    /** OAR's commands on the frontend; absolute paths, as sudoers rules name them. */
+    public record OarCommands(String oarsub, String oarstat, String oardel, String stage) {
+        public static final OarCommands DEFAULT =
+                new OarCommands("/usr/bin/oarsub", "/usr/bin/oarstat", "/usr/bin/oardel", "/usr/local/bin/oarspawner-stage");
+    }
+}

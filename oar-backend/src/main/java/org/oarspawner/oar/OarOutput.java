@@ -1,0 +1,158 @@
+package org.oarspawner.oar;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.oarspawner.oar.ssh.CommandResult;
+import org.oarspawner.spi.CancelResult;
+import org.oarspawner.spi.JobRef;
+import org.oarspawner.spi.JobStatus;
+import org.oarspawner.spi.SchedulerException;
+import org.oarspawner.spi.SchedulerException.Reason;
+
+/** Reads what OAR 2.5's oarsub, oarstat -fJ and oardel print. Kept in one place for the day a site moves to OAR3. */
+public final class OarOutput {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern JOB_ID = Pattern.compile("^OAR_JOB_ID=(-?\\d+)\\s*$", Pattern.MULTILINE);
+    private static final String GENERIC_FAILURE = "[ERROR] Oarsub failed, please verify your request syntax.";
+
+    private OarOutput() {
+    }
+
+    /** The new job's id, or a {@link SchedulerException} carrying OAR's own message and exit code. */
+    public static long jobId(String cluster, CommandResult result) {
+        Matcher m = JOB_ID.matcher(result.stdout());
+        long id = m.find() ? Long.parseLong(m.group(1)) : -1;
+        if (result.exitCode() == 0 && id > 0) {
+            return id;
+        }
+        String message = failureMessage(result);
+        Reason reason = switch (result.exitCode()) {
+            case 254 -> Reason.REJECTED;
+            case 255, 5, 248 -> Reason.INVALID_REQUEST;
+            case 9 -> Reason.UNREACHABLE;
+            case 8 -> message.contains("There are not enough resources for your request")
+                    ? Reason.NOT_ENOUGH_RESOURCES : Reason.INVALID_REQUEST;
+            default -> Reason.FAILED;
+        };
+        return throwing(new SchedulerException(cluster, reason, result.exitCode(), message));
+    }
+
+    private static long throwing(SchedulerException e) {
+        throw e;
+    }
+
+    /**
+     * OAR's explanation of a failed oarsub: its stderr, plus an admission rule's error if it printed one
+     * on stdout (OAR3 does), without the generic "verify your request syntax" line when there is more.
+     */
+    static String failureMessage(CommandResult result) {
+        List<String> lines = new ArrayList<>();
+        result.stdout().lines().filter(l -> l.contains("ADMISSION RULE") && l.toLowerCase().contains("error"))
+                .forEach(lines::add);
+        result.stderr().lines().map(String::strip).filter(l -> !l.isEmpty()).forEach(lines::add);
+        if (lines.size() > 1) {
+            lines.remove(GENERIC_FAILURE);
+        }
+        if (lines.isEmpty()) {
+            return "oarsub failed without a message";
+        }
+        return String.join("\n", lines);
+    }
+
+    /**
+     * Parses {@code oarstat -fJ}: a JSON object keyed by job id. Ids and times may be numbers or strings.
+     * Empty output (no job known) is an empty map.
+     */
+    public static Map<Long, JobStatus> jobs(String cluster, String json, JobName names) {
+        Map<Long, JobStatus> jobs = new LinkedHashMap<>();
+        if (json.isBlank()) {
+            return jobs;
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new SchedulerException(cluster, Reason.FAILED, 0, "oarstat printed something that is not JSON: "
+                    + abbreviate(json));
+        }
+        Iterator<Map.Entry<String, JsonNode>> fields = root.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> e = fields.next();
+            JsonNode j = e.getValue();
+            long id = j.hasNonNull("Job_Id") ? j.get("Job_Id").asLong() : Long.parseLong(e.getKey());
+            String owner = text(j, "owner").orElseGet(() -> text(j, "job_user").orElse(""));
+            JobRef ref = new JobRef(cluster, id, owner);
+            OarState state = OarState.parse(text(j, "state").orElse(""));
+            List<String> nodes = new ArrayList<>();
+            j.path("assigned_network_address").forEach(n -> nodes.add(n.asText()));
+            List<String> events = new ArrayList<>();
+            j.path("events").forEach(ev -> events.add(ev.path("type").asText()));
+            OptionalInt exitStatus = OptionalInt.empty();
+            OptionalInt signal = OptionalInt.empty();
+            if (j.hasNonNull("exit_code") && !j.get("exit_code").asText().isEmpty()) {
+                int wait = j.get("exit_code").asInt();
+                // exit_code is a raw wait status: exit 3 is 768, a signal sits in the low 7 bits.
+                if ((wait & 0x7f) == 0) {
+                    exitStatus = OptionalInt.of((wait >> 8) & 0xff);
+                } else {
+                    signal = OptionalInt.of(wait & 0x7f);
+                }
+            }
+            jobs.put(id, new JobStatus(ref, names.parse(text(j, "name").orElse(null)), state.jobState(), state.name(),
+                    nodes, Duration.ofSeconds(j.path("walltime").asLong()),
+                    time(j, "submissionTime"), time(j, "startTime"), time(j, "scheduledStart"), time(j, "stopTime"),
+                    exitStatus, signal, text(j, "message").orElse(""), events));
+        }
+        return jobs;
+    }
+
+    /** What oardel's outcome means; anything unexpected is an error with OAR's message. */
+    public static CancelResult cancel(String cluster, CommandResult result) {
+        String all = result.stdout() + result.stderr();
+        if (result.exitCode() == 0 && all.contains("REGISTERED")) {
+            return CancelResult.CANCELLED;
+        }
+        if (all.contains("already killed") || all.contains("already finished")) {
+            return CancelResult.ALREADY_ENDED;
+        }
+        if (all.contains("You are not the right user") || all.contains("does not exist")) {
+            return CancelResult.NOT_FOUND;
+        }
+        String message = all.lines().map(String::strip).filter(l -> !l.isEmpty()).collect(Collectors.joining("\n"));
+        throw new SchedulerException(cluster, Reason.FAILED, result.exitCode(),
+                message.isEmpty() ? "oardel failed without a message" : message);
+    }
+
+    private static Optional<String> text(JsonNode j, String field) {
+        JsonNode n = j.get(field);
+        return n == null || n.isNull() ? Optional.empty() : Optional.of(n.asText());
+    }
+
+    /** Epoch seconds as a number or a string; 0 and null mean not set. */
+    private static Optional<Instant> time(JsonNode j, String field) {
+        JsonNode n = j.get(field);
+        if (n == null || n.isNull() || n.asText().isEmpty()) {
+            return Optional.empty();
+        }
+        long seconds = n.asLong();
+        return seconds <= 0 ? Optional.empty() : Optional.of(Instant.ofEpochSecond(seconds));
+    }
+
+    private static String abbreviate(String s) {
+        String one = s.strip().replaceAll("\\s+", " ");
+        return one.length() > 200 ? one.substring(0, 200) + "..." : one;
+    }
+}

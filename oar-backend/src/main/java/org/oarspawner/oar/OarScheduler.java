@@ -1,0 +1,244 @@
+package org.oarspawner.oar;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import org.oarspawner.oar.JobFiles.StagedFile;
+import org.oarspawner.oar.ssh.CommandResult;
+import org.oarspawner.oar.ssh.SshException;
+import org.oarspawner.spi.CancelResult;
+import org.oarspawner.spi.Endpoint;
+import org.oarspawner.spi.JobRef;
+import org.oarspawner.spi.JobRequest;
+import org.oarspawner.spi.JobStatus;
+import org.oarspawner.spi.Scheduler;
+import org.oarspawner.spi.SchedulerException;
+import org.oarspawner.spi.SchedulerException.Reason;
+import org.oarspawner.spi.SpawnKey;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Drives OAR 2.5 over SSH. Blocking SSH work runs on a bounded worker pool per cluster, never on the event loop. */
+public final class OarScheduler implements Scheduler, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(OarScheduler.class);
+
+    private final JobName names;
+    private final Map<String, OarCluster> clusters = new LinkedHashMap<>();
+    private final Map<String, WorkerExecutor> workers = new LinkedHashMap<>();
+
+    /**
+     * @param instance names this service's jobs in OAR (see {@link JobName}); two hubs sharing a cluster use two instances
+     * @param workerThreads blocking SSH calls that may run at once per cluster
+     */
+    public OarScheduler(Vertx vertx, String instance, List<OarClusterConfig> configs, int workerThreads) {
+        this.names = new JobName(instance);
+        for (OarClusterConfig c : configs) {
+            clusters.put(c.name(), new OarCluster(c));
+            workers.put(c.name(), vertx.createSharedWorkerExecutor("oar-" + c.name(), workerThreads));
+        }
+    }
+
+    public JobName names() {
+        return names;
+    }
+
+    @Override
+    public List<String> clusters() {
+        return List.copyOf(clusters.keySet());
+    }
+
+    /** Commands and SFTP sessions sent to a cluster's frontend since start. */
+    public long commandsSent(String cluster) {
+        return cluster(cluster).commandsSent();
+    }
+
+    /** SSH connections to a cluster made again after one was lost. */
+    public long reconnects(String cluster) {
+        return cluster(cluster).reconnects();
+    }
+
+    /** Drops every SSH connection to a cluster, as a frontend restart would. */
+    public void disconnect(String cluster) {
+        cluster(cluster).close();
+    }
+
+    @Override
+    public Future<JobRef> submit(JobRequest request) {
+        OarCluster c;
+        try {
+            c = cluster(request.cluster());
+        } catch (SchedulerException e) {
+            return Future.failedFuture(e);
+        }
+        SpawnKey key = request.key();
+        String login = request.login();
+        String dir = JobName.directoryOf(key);
+        return blocking(c, () -> {
+            String path = c.files.stage(login, dir, List.of(
+                    new StagedFile(JobScript.ENV, JobScript.environment(request.environment()).getBytes(StandardCharsets.UTF_8), 0600),
+                    new StagedFile(JobScript.SCRIPT, JobScript.script(request.command(), c.config.python()).getBytes(StandardCharsets.UTF_8), 0700)));
+            CommandResult result = c.connectionFor(login).exec(
+                    c.commands.asUser(login, c.commands.submit(request, names.of(key), path)));
+            try {
+                long id = OarOutput.jobId(c.config.name(), result);
+                LOG.info("event=job_submitted user={} server={} cluster={} job={} login={}",
+                        key.user(), key.server(), c.config.name(), id, login);
+                return new JobRef(c.config.name(), id, login);
+            } catch (SchedulerException e) {
+                LOG.warn("event=job_rejected user={} server={} cluster={} login={} exit_code={} reason={} message=\"{}\"",
+                        key.user(), key.server(), c.config.name(), login, e.exitCode(), e.reason(), oneLine(e.schedulerMessage()));
+                c.files.clean(login, dir);
+                throw e;
+            }
+        });
+    }
+
+    @Override
+    public Future<Map<Long, JobStatus>> status(String cluster, Collection<JobRef> jobs) {
+        if (jobs.isEmpty()) {
+            return Future.succeededFuture(Map.of());
+        }
+        OarCluster c;
+        try {
+            c = cluster(cluster);
+        } catch (SchedulerException e) {
+            return Future.failedFuture(e);
+        }
+        List<Long> ids = jobs.stream().map(JobRef::id).distinct().sorted().collect(Collectors.toList());
+        return blocking(c, () -> {
+            CommandResult r = c.service().exec(c.commands.status(ids));
+            requireSuccess(c, "oarstat", r);
+            Map<Long, JobStatus> seen = OarOutput.jobs(cluster, r.stdout(), names);
+            Map<Long, JobStatus> result = new LinkedHashMap<>();
+            for (JobRef job : jobs) {
+                result.put(job.id(), seen.getOrDefault(job.id(), JobStatus.gone(job)));
+            }
+            return result;
+        });
+    }
+
+    @Override
+    public Future<List<JobStatus>> findActive(String cluster) {
+        OarCluster c;
+        try {
+            c = cluster(cluster);
+        } catch (SchedulerException e) {
+            return Future.failedFuture(e);
+        }
+        return blocking(c, () -> {
+            CommandResult r = c.service().exec(c.commands.activeByName(names));
+            requireSuccess(c, "oarstat", r);
+            return new ArrayList<>(OarOutput.jobs(cluster, r.stdout(), names).values().stream()
+                    .filter(j -> j.key().isPresent()).toList());
+        });
+    }
+
+    @Override
+    public Future<Optional<Endpoint>> endpoint(JobRef job, SpawnKey key) {
+        return withCluster(job, c -> c.files.read(job.login(), JobName.directoryOf(key), JobScript.endpointFile(job.id()))
+                .map(s -> s.strip().split("\\s+"))
+                .filter(parts -> parts.length == 2)
+                .map(parts -> new Endpoint(parts[0], Integer.parseInt(parts[1]))));
+    }
+
+    @Override
+    public Future<String> stderrTail(JobRef job, SpawnKey key, int lines) {
+        return withCluster(job, c -> {
+            String all = c.files.read(job.login(), JobName.directoryOf(key), JobScript.stderrFile(job.id())).orElse("");
+            List<String> l = all.lines().toList();
+            return String.join("\n", l.subList(Math.max(0, l.size() - lines), l.size()));
+        });
+    }
+
+    @Override
+    public Future<CancelResult> cancel(JobRef job) {
+        return withCluster(job, c -> {
+            CommandResult r = c.connectionFor(job.login()).exec(c.commands.asUser(job.login(), c.commands.delete(job.id())));
+            CancelResult result = OarOutput.cancel(job.cluster(), r);
+            LOG.info("event=job_cancel cluster={} job={} login={} result={}", job.cluster(), job.id(), job.login(), result);
+            return result;
+        });
+    }
+
+    @Override
+    public Future<Void> cleanUp(JobRef job, SpawnKey key) {
+        return withCluster(job, c -> {
+            c.files.clean(job.login(), JobName.directoryOf(key));
+            return null;
+        });
+    }
+
+    @Override
+    public Future<Void> ping(String cluster) {
+        OarCluster c;
+        try {
+            c = cluster(cluster);
+        } catch (SchedulerException e) {
+            return Future.failedFuture(e);
+        }
+        return blocking(c, () -> {
+            requireSuccess(c, "true", c.service().exec("true"));
+            return null;
+        });
+    }
+
+    @Override
+    public void close() {
+        clusters.values().forEach(OarCluster::close);
+        workers.values().forEach(WorkerExecutor::close);
+    }
+
+    private interface ClusterWork<T> {
+        T run(OarCluster c) throws Exception;
+    }
+
+    private <T> Future<T> withCluster(JobRef job, ClusterWork<T> work) {
+        OarCluster c;
+        try {
+            c = cluster(job.cluster());
+        } catch (SchedulerException e) {
+            return Future.failedFuture(e);
+        }
+        return blocking(c, () -> work.run(c));
+    }
+
+    private <T> Future<T> blocking(OarCluster c, Callable<T> work) {
+        String name = c.config.name();
+        return workers.get(name).executeBlocking(() -> {
+            try {
+                return work.call();
+            } catch (SshException e) {
+                throw new SchedulerException(name, Reason.UNREACHABLE, -1, e.getMessage(), e);
+            }
+        }, false);
+    }
+
+    private OarCluster cluster(String name) {
+        OarCluster c = clusters.get(name);
+        if (c == null) {
+            throw new SchedulerException(String.valueOf(name), Reason.INVALID_REQUEST, -1,
+                    "no such cluster; configured clusters are " + clusters.keySet());
+        }
+        return c;
+    }
+
+    private static void requireSuccess(OarCluster c, String what, CommandResult r) {
+        if (r.exitCode() != 0) {
+            throw new SchedulerException(c.config.name(), Reason.FAILED, r.exitCode(),
+                    what + " failed: " + oneLine(r.stderr().isBlank() ? r.stdout() : r.stderr()));
+        }
+    }
+
+    private static String oneLine(String s) {
+        return s.strip().replace('\n', ' ').replace('"', '\'');
+    }
+}

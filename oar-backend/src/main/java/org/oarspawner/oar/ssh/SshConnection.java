@@ -1,0 +1,244 @@
+package org.oarspawner.oar.ssh;
+
+import com.jcraft.jsch.ChannelExec;
+import com.jcraft.jsch.ChannelSftp;
+import com.jcraft.jsch.JSch;
+import com.jcraft.jsch.JSchException;
+import com.jcraft.jsch.Session;
+import com.jcraft.jsch.SftpException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One SSH connection to a frontend, shared by every command for its login: each command is a channel
+ * on it. Blocking; callers run it off the event loop. After the frontend drops, the next use
+ * reconnects, waiting longer after each failure (1 s, 2 s, 4 s ... up to the configured maximum).
+ */
+public final class SshConnection implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SshConnection.class);
+    private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+
+    private final SshTarget target;
+    private final SshSettings settings;
+    private final Semaphore channels;
+    private final AtomicLong commands = new AtomicLong();
+    private final AtomicLong reconnects = new AtomicLong();
+
+    private Session session;
+    private Session jumpSession;
+    private boolean everConnected;
+    private int failures;
+    private long nextAttemptNanos;
+    private String lastError = "";
+
+    public interface SftpWork<T> {
+        T run(ChannelSftp sftp) throws SftpException;
+    }
+
+    public SshConnection(SshTarget target, SshSettings settings) {
+        this.target = target;
+        this.settings = settings;
+        this.channels = new Semaphore(settings.maxChannels(), true);
+    }
+
+    public SshTarget target() {
+        return target;
+    }
+
+    /** Remote commands and SFTP sessions opened so far. */
+    public long commandsSent() {
+        return commands.get();
+    }
+
+    /** Connections made again after an earlier one was lost. */
+    public long reconnects() {
+        return reconnects.get();
+    }
+
+    public CommandResult exec(String command) throws SshException {
+        return exec(command, null);
+    }
+
+    /** Runs a command; stdin, when given, is sent and then closed. */
+    public CommandResult exec(String command, byte[] stdin) throws SshException {
+        acquire();
+        try {
+            ChannelExec channel = (ChannelExec) openChannel("exec");
+            try {
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                ByteArrayOutputStream err = new ByteArrayOutputStream();
+                channel.setCommand(command);
+                channel.setOutputStream(out);
+                channel.setErrStream(err);
+                channel.setInputStream(stdin == null ? null : new ByteArrayInputStream(stdin));
+                commands.incrementAndGet();
+                channel.connect(millis(settings.connectTimeout()));
+                long deadline = System.nanoTime() + settings.commandTimeout().toNanos();
+                while (!channel.isClosed()) {
+                    if (System.nanoTime() > deadline) {
+                        throw new SshException(target + ": command timed out after "
+                                + settings.commandTimeout().toSeconds() + " s: " + firstWord(command));
+                    }
+                    Thread.sleep(5);
+                }
+                return new CommandResult(out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8),
+                        channel.getExitStatus());
+            } finally {
+                channel.disconnect();
+            }
+        } catch (JSchException e) {
+            dropSession();
+            throw new SshException(target + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SshException(target + ": interrupted", e);
+        } finally {
+            channels.release();
+        }
+    }
+
+    public <T> T sftp(SftpWork<T> work) throws SshException {
+        acquire();
+        try {
+            ChannelSftp sftp = (ChannelSftp) openChannel("sftp");
+            try {
+                commands.incrementAndGet();
+                sftp.connect(millis(settings.connectTimeout()));
+                return work.run(sftp);
+            } finally {
+                sftp.disconnect();
+            }
+        } catch (JSchException e) {
+            dropSession();
+            throw new SshException(target + ": " + e.getMessage(), e);
+        } catch (SftpException e) {
+            throw new SshException(target + ": sftp: " + e.getMessage(), e);
+        } finally {
+            channels.release();
+        }
+    }
+
+    private void acquire() throws SshException {
+        try {
+            if (!channels.tryAcquire(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new SshException(target + ": all " + settings.maxChannels() + " channels stayed busy for "
+                        + settings.commandTimeout().toSeconds() + " s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SshException(target + ": interrupted", e);
+        }
+    }
+
+    /** Opens a channel, reconnecting once if the session turns out to be dead. */
+    private com.jcraft.jsch.Channel openChannel(String type) throws JSchException, SshException {
+        Session s = session();
+        try {
+            return s.openChannel(type);
+        } catch (JSchException e) {
+            dropSession();
+            return session().openChannel(type);
+        }
+    }
+
+    private synchronized Session session() throws SshException {
+        if (session != null && session.isConnected()) {
+            return session;
+        }
+        long now = System.nanoTime();
+        if (now < nextAttemptNanos) {
+            throw new SshException(target + " is unreachable (" + lastError + "); next attempt in "
+                    + Math.max(1, TimeUnit.NANOSECONDS.toSeconds(nextAttemptNanos - now)) + " s");
+        }
+        try {
+            connect();
+            if (everConnected) {
+                reconnects.incrementAndGet();
+                LOG.info("event=ssh_reconnected target={} failures={}", target, failures);
+            }
+            everConnected = true;
+            failures = 0;
+            return session;
+        } catch (JSchException e) {
+            dropSession();
+            failures++;
+            long backoff = Math.min(settings.maxBackoff().toNanos(), FIRST_BACKOFF.toNanos() << Math.min(failures - 1, 20));
+            nextAttemptNanos = System.nanoTime() + backoff;
+            lastError = e.getMessage();
+            LOG.warn("event=ssh_connect_failed target={} failures={} retry_in_ms={} error=\"{}\"", target, failures,
+                    TimeUnit.NANOSECONDS.toMillis(backoff), lastError);
+            throw new SshException(target + ": cannot connect: " + lastError, e);
+        }
+    }
+
+    private void connect() throws JSchException {
+        String host = target.host();
+        int port = target.port();
+        if (settings.jumpHost().isPresent()) {
+            SshTarget jump = settings.jumpHost().get();
+            jumpSession = newSession(jump, jump.host(), jump.port(), null);
+            jumpSession.connect(millis(settings.connectTimeout()));
+            port = jumpSession.setPortForwardingL("127.0.0.1", 0, target.host(), target.port());
+            host = "127.0.0.1";
+        }
+        // Through a jump host we connect to a local port, but check the frontend's own host key.
+        session = newSession(target, host, port, settings.jumpHost().isPresent() ? target.knownHostsName() : null);
+        session.connect(millis(settings.connectTimeout()));
+    }
+
+    private Session newSession(SshTarget login, String host, int port, String hostKeyAlias) throws JSchException {
+        JSch jsch = new JSch();
+        jsch.setKnownHosts(settings.knownHosts().toString());
+        jsch.addIdentity(login.key().toString());
+        Session s = jsch.getSession(login.user(), host, port);
+        s.setConfig("StrictHostKeyChecking", "yes");
+        s.setConfig("PreferredAuthentications", "publickey");
+        if (hostKeyAlias != null) {
+            s.setHostKeyAlias(hostKeyAlias);
+        }
+        s.setServerAliveInterval(15_000);
+        s.setServerAliveCountMax(3);
+        return s;
+    }
+
+    private synchronized void dropSession() {
+        if (session != null) {
+            session.disconnect();
+            session = null;
+        }
+        if (jumpSession != null) {
+            jumpSession.disconnect();
+            jumpSession = null;
+        }
+    }
+
+    /** Drops the connection as if the frontend had; the next use reconnects. For tests and shutdown. */
+    public void disconnect() {
+        dropSession();
+    }
+
+    public synchronized boolean isConnected() {
+        return session != null && session.isConnected();
+    }
+
+    @Override
+    public void close() {
+        dropSession();
+    }
+
+    private static int millis(Duration d) {
+        return (int) Math.min(Integer.MAX_VALUE, d.toMillis());
+    }
+
+    private static String firstWord(String command) {
+        int space = command.indexOf(' ');
+        return space < 0 ? command : command.substring(0, space);
+    }
+}

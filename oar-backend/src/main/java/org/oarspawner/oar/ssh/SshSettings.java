@@ -1,0 +1,22 @@
+package org.oarspawner.oar.ssh;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * How to reach one cluster's frontend.
+ *
+ * @param knownHosts     host keys are checked against this file; an unknown or changed key is refused
+ * @param jumpHost       a bastion to go through, as GRICAD's access does
+ * @param maxChannels    channels open at once on one connection; keep it under sshd's MaxSessions (10)
+ * @param maxBackoff     the longest wait between reconnect attempts after the frontend dropped
+ */
+public record SshSettings(Path knownHosts, Optional<SshTarget> jumpHost, Duration connectTimeout,
+                          Duration commandTimeout, int maxChannels, Duration maxBackoff) {
+    public SshSettings {
+        if (maxChannels < 1) {
+            throw new IllegalArgumentException("maxChannels must be at least 1");
+        }
+    }
+}

@@ -1,0 +1,40 @@
+#!/bin/bash
+# Written by oarspawner for one notebook job; OAR runs it on the node as the job's user.
+# It reads the hub's secrets from the 0600 env file beside it and deletes that file, picks a free
+# port on the node, writes "host port" to endpoint.$OAR_JOB_ID for the service, and runs the notebook.
+set -u
+cd "$(dirname "$0")" || exit 90
+if [ -f env ]; then
+  set -a
+  . ./env
+  set +a
+  rm -f env
+fi
+host=$(head -n 1 "$OAR_NODEFILE")
+port=$(@PYTHON@ -c 'import socket, sys
+s = socket.socket()
+s.bind((sys.argv[1], 0))
+print(s.getsockname()[1])' "$host") || { echo "oarspawner: cannot pick a free port on $host" >&2; exit 91; }
+export OARSPAWNER_HOST="$host" OARSPAWNER_PORT="$port"
+endpoint="endpoint.$OAR_JOB_ID"
+printf '%s %s\n' "$host" "$port" > "$endpoint.part" && mv -f "$endpoint.part" "$endpoint"
+
+# The notebook command; {host} and {port} in its arguments become the values above.
+args=( @COMMAND@ )
+cmd=()
+for a in "${args[@]}"; do
+  a="${a//\{host\}/$host}"
+  cmd+=("${a//\{port\}/$port}")
+done
+"${cmd[@]}" &
+child=$!
+# OAR ends a job with SIGTERM (oardel, walltime): pass it on, then clean up.
+trap 'kill -TERM "$child" 2>/dev/null' TERM INT HUP
+wait "$child"
+rc=$?
+while kill -0 "$child" 2>/dev/null; do
+  wait "$child"
+  rc=$?
+done
+rm -f "$endpoint"
+exit "$rc"

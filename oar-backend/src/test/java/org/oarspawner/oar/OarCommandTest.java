@@ -1,0 +1,69 @@
+package org.oarspawner.oar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.oarspawner.oar.ssh.SshSettings;
+import org.oarspawner.oar.ssh.SshTarget;
+import org.oarspawner.spi.JobRequest;
+import org.oarspawner.spi.SpawnKey;
+
+class OarCommandTest {
+    static OarClusterConfig config(Identity identity, String properties) {
+        SshSettings ssh = new SshSettings(Path.of("/k"), Optional.empty(), Duration.ofSeconds(5), Duration.ofSeconds(30), 8,
+                Duration.ofSeconds(30));
+        return new OarClusterConfig("gpu", "localhost", 22, ssh, identity,
+                new SshTarget("localhost", 22, "oarspawner", Path.of("/k/oarspawner")), Optional.of("/keys/{login}"),
+                OarClusterConfig.OarCommands.DEFAULT, Optional.ofNullable(properties), "gpumodel", Optional.empty(), "python3");
+    }
+
+    @Test
+    void gpuSubmissionUsesLongOptionsAndQuotesEverything() {
+        JobRequest r = JobRequest.builder(new SpawnKey("alice", "gpu"), "gpu", "alice")
+                .gpus(1).gpuModel("A100").walltime(Duration.ofMinutes(90)).project("pr-training").type("devel")
+                .property("drain", "NO").command("jupyterhub-singleuser").build();
+        String cmd = new OarCommand(config(Identity.PER_USER, "cluster='gpu'"))
+                .submit(r, "oarspawner:dev:alice:gpu", "/home/alice/.oarspawner/jobs/alice.gpu");
+        assertThat(cmd).isEqualTo("'/usr/bin/oarsub' --name 'oarspawner:dev:alice:gpu'"
+                + " --resource '/nodes=1/gpu=1,walltime=1:30:00'"
+                + " --property '(cluster='\\''gpu'\\'') AND gpumodel='\\''A100'\\'' AND drain='\\''NO'\\'''"
+                + " --project 'pr-training' --type 'devel'"
+                + " --directory '/home/alice/.oarspawner/jobs/alice.gpu'"
+                + " --stdout '/home/alice/.oarspawner/jobs/alice.gpu/oar.%jobid%.stdout'"
+                + " --stderr '/home/alice/.oarspawner/jobs/alice.gpu/oar.%jobid%.stderr'"
+                + " '/bin/bash '\\''/home/alice/.oarspawner/jobs/alice.gpu/job.sh'\\'''");
+    }
+
+    @Test
+    void cpuSubmissionAsTheServiceAccount() {
+        JobRequest r = JobRequest.builder(new SpawnKey("bob", ""), "gpu", "bob").cores(4)
+                .walltime(Duration.ofHours(26).plusSeconds(7)).command("x").build();
+        OarCommand c = new OarCommand(config(Identity.SERVICE_ACCOUNT, null));
+        String cmd = c.asUser("bob", c.submit(r, "n", "/d"));
+        assertThat(cmd).startsWith("sudo -n -u 'bob' -- '/usr/bin/oarsub' --name 'n' --resource '/nodes=1/core=4,walltime=26:00:07' --directory");
+        assertThat(cmd).doesNotContain("--property").doesNotContain("--project");
+    }
+
+    @Test
+    void oneOarstatForAllJobs() {
+        OarCommand c = new OarCommand(config(Identity.PER_USER, null));
+        assertThat(c.status(List.of(3L, 4L, 5L))).isEqualTo("'/usr/bin/oarstat' -fJ -j 3 -j 4 -j 5");
+        assertThat(c.activeByName(new JobName("dev"))).isEqualTo("'/usr/bin/oarstat' -fJ --sql "
+                + "'job_name like '\\''oarspawner:dev:%'\\'' and state not in ('\\''Terminated'\\'','\\''Error'\\'')'");
+        assertThat(c.delete(12)).isEqualTo("'/usr/bin/oardel' 12");
+    }
+
+    @Test
+    void defaultProjectApplies() {
+        OarClusterConfig base = config(Identity.PER_USER, null);
+        OarClusterConfig withProject = new OarClusterConfig(base.name(), base.frontendHost(), base.frontendPort(), base.ssh(),
+                base.identity(), base.serviceAccount(), base.userKeys(), base.commands(), base.properties(),
+                base.gpuModelProperty(), Optional.of("pr-default"), base.python());
+        JobRequest r = JobRequest.builder(new SpawnKey("bob", ""), "gpu", "bob").command("x").build();
+        assertThat(new OarCommand(withProject).submit(r, "n", "/d")).contains("--project 'pr-default'");
+    }
+}

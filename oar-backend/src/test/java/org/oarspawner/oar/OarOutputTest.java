@@ -1,0 +1,173 @@
+package org.oarspawner.oar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.oarspawner.oar.ssh.CommandResult;
+import org.oarspawner.spi.CancelResult;
+import org.oarspawner.spi.JobState;
+import org.oarspawner.spi.JobStatus;
+import org.oarspawner.spi.SchedulerException;
+import org.oarspawner.spi.SchedulerException.Reason;
+import org.oarspawner.spi.SpawnKey;
+
+class OarOutputTest {
+    private final JobName names = new JobName("dev");
+
+    @Test
+    void oarsubSuccessGivesTheJobId() {
+        assertThat(OarOutput.jobId("cpu", Fixtures.result("oarsub_cpu"))).isEqualTo(3);
+        assertThat(OarOutput.jobId("gpu", Fixtures.result("oarsub_gpu"))).isEqualTo(4);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "oarsub_too_large|NOT_ENOUGH_RESOURCES|8|There are not enough resources for your request",
+        "oarsub_bad_syntax|INVALID_REQUEST|255|Cannot recognize",
+        "oarsub_devel_too_long|REJECTED|254|[ADMISSION RULE] Error: devel jobs may not exceed a walltime of 00:30:00",
+        "oarsub_project_required|REJECTED|254|[ADMISSION RULE] Error: user bob must give a project with --project",
+        "oarsub_unknown_property|INVALID_REQUEST|8|column \"nosuchcol\" does not exist",
+    })
+    void oarsubFailuresCarryOarsMessageAndExitCode(String fixture, Reason reason, int exitCode, String text) {
+        assertThatThrownBy(() -> OarOutput.jobId("cpu", Fixtures.result(fixture)))
+                .isInstanceOfSatisfying(SchedulerException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(reason);
+                    assertThat(e.exitCode()).isEqualTo(exitCode);
+                    assertThat(e.schedulerMessage()).contains(text);
+                    assertThat(e.cluster()).isEqualTo("cpu");
+                    assertThat(e.getMessage()).startsWith("cluster cpu: ");
+                });
+    }
+
+    @Test
+    void theGenericFailureLineIsDroppedWhenOarSaysMore() {
+        String message = OarOutput.failureMessage(Fixtures.result("oarsub_too_large"));
+        assertThat(message).isEqualTo("There are not enough resources for your request");
+    }
+
+    @Test
+    void runningAndWaitingJobs() {
+        Map<Long, JobStatus> jobs = OarOutput.jobs("cpu", Fixtures.read("oarstat_running_waiting.stdout"), names);
+        assertThat(jobs).containsOnlyKeys(3L, 4L, 5L);
+
+        JobStatus cpu = jobs.get(3L);
+        assertThat(cpu.state()).isEqualTo(JobState.RUNNING);
+        assertThat(cpu.schedulerState()).isEqualTo("Running");
+        assertThat(cpu.nodes()).containsExactly("node-cpu");
+        assertThat(cpu.key()).contains(new SpawnKey("alice", ""));
+        assertThat(cpu.ref().login()).isEqualTo("alice");
+        assertThat(cpu.walltime()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(cpu.started()).isPresent();
+        assertThat(cpu.exitStatus()).isEmpty();
+
+        JobStatus gpu = jobs.get(4L);
+        assertThat(gpu.nodes()).containsExactly("node-gpu");
+        assertThat(gpu.key()).contains(new SpawnKey("alice", "gpu"));
+
+        JobStatus waiting = jobs.get(5L);
+        assertThat(waiting.state()).isEqualTo(JobState.WAITING);
+        assertThat(waiting.key()).isEmpty();
+        assertThat(waiting.nodes()).isEmpty();
+        assertThat(waiting.started()).isEmpty();
+        // The estimated start of a job queued behind a full node is after the running job's submission.
+        assertThat(waiting.scheduledStart()).get().matches(t -> t.isAfter(cpu.submitted().orElseThrow()));
+    }
+
+    @Test
+    void endedJobs() {
+        Map<Long, JobStatus> jobs = OarOutput.jobs("cpu", Fixtures.read("oarstat_ended.stdout"), names);
+        JobStatus deleted = jobs.get(3L);
+        assertThat(deleted.state()).isEqualTo(JobState.ERROR);
+        assertThat(deleted.events()).contains("FRAG_JOB_REQUEST");
+        assertThat(deleted.walltimeReached()).isFalse();
+
+        JobStatus exit3 = jobs.get(7L);
+        assertThat(exit3.state()).isEqualTo(JobState.TERMINATED);
+        assertThat(exit3.exitStatus()).hasValue(3);
+        assertThat(exit3.signal()).isEmpty();
+
+        assertThat(jobs.get(8L).exitStatus()).hasValue(127);
+
+        JobStatus walltime = jobs.get(9L);
+        assertThat(walltime.state()).isEqualTo(JobState.ERROR);
+        assertThat(walltime.walltimeReached()).isTrue();
+
+        assertThat(jobs.get(6L).state()).isEqualTo(JobState.HELD);
+        assertThat(jobs.get(5L).state()).isEqualTo(JobState.ERROR);
+    }
+
+    @Test
+    void idsAndTimesAsStringsParseAlike() {
+        String json = Fixtures.read("oarstat_running_waiting.stdout");
+        // The REST API and some versions print numbers as strings.
+        String quoted = json.replaceAll("\"(Job_Id|walltime|submissionTime|startTime|stopTime|scheduledStart)\" : (\\d+)", "\"$1\" : \"$2\"");
+        assertThat(quoted).isNotEqualTo(json);
+        assertThat(OarOutput.jobs("cpu", quoted, names)).isEqualTo(OarOutput.jobs("cpu", json, names));
+    }
+
+    @Test
+    void findByNameKeepsOurJobs() {
+        Map<Long, JobStatus> jobs = OarOutput.jobs("cpu", Fixtures.read("oarstat_by_name.stdout"), names);
+        assertThat(jobs.values()).extracting(j -> j.key().orElseThrow())
+                .containsExactlyInAnyOrder(new SpawnKey("alice", ""), new SpawnKey("alice", "gpu"));
+        assertThat(OarOutput.jobs("cpu", Fixtures.read("oarstat_by_name.stdout"), new JobName("other")).values())
+                .allMatch(j -> j.key().isEmpty());
+    }
+
+    @Test
+    void unknownJobIsEmptyOutput() {
+        CommandResult r = Fixtures.result("oarstat_unknown");
+        assertThat(r.exitCode()).isZero();
+        assertThat(OarOutput.jobs("cpu", r.stdout(), names)).isEmpty();
+    }
+
+    @Test
+    void notJsonIsAnErrorNamingTheCluster() {
+        assertThatThrownBy(() -> OarOutput.jobs("gpu", "Bad option", names))
+                .isInstanceOf(SchedulerException.class).hasMessageContaining("cluster gpu").hasMessageContaining("Bad option");
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "oardel_running,CANCELLED",
+        "oardel_waiting,CANCELLED",
+        "oardel_hold,CANCELLED",
+        "oardel_already_killed,ALREADY_ENDED",
+        "oardel_not_owner,NOT_FOUND",
+        "oardel_unknown,NOT_FOUND",
+    })
+    void oardelOutcomes(String fixture, CancelResult expected) {
+        assertThat(OarOutput.cancel("cpu", Fixtures.result(fixture))).isEqualTo(expected);
+    }
+
+    @Test
+    void unexpectedOardelFailureIsAnError() {
+        assertThatThrownBy(() -> OarOutput.cancel("cpu", new CommandResult("", "[OARDEL] invalid job id", 4)))
+                .isInstanceOf(SchedulerException.class).hasMessageContaining("invalid job id").hasMessageContaining("exit code 4");
+    }
+
+    @Test
+    void everyOarStateMaps() {
+        assertThat(OarState.values()).hasSize(12);
+        assertThat(OarState.parse("toAckReservation").jobState()).isEqualTo(JobState.WAITING);
+        assertThat(OarState.parse("Resuming").jobState()).isEqualTo(JobState.SUSPENDED);
+        assertThat(OarState.parse("toError").jobState()).isEqualTo(JobState.ERROR);
+        assertThatThrownBy(() -> OarState.parse("Exploded")).hasMessageContaining("Exploded");
+    }
+
+    @Test
+    void walltimeLeft() {
+        JobStatus cpu = OarOutput.jobs("cpu", Fixtures.read("oarstat_running_waiting.stdout"), names).get(3L);
+        Instant started = cpu.started().orElseThrow();
+        assertThat(cpu.walltimeLeft(started.plusSeconds(60))).contains(Duration.ofMinutes(4));
+        assertThat(cpu.walltimeLeft(started.plusSeconds(600))).contains(Duration.ZERO);
+        assertThat(JobStatus.gone(cpu.ref()).walltimeLeft(started)).isEqualTo(Optional.empty());
+    }
+}

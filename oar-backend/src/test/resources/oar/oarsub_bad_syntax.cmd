@@ -1,0 +1,1 @@
+oarsub --resource /nodes=1,walltime=abc 'sleep 1'

@@ -1,0 +1,50 @@
+package org.oarspawner.spi;
+
+import java.util.regex.Pattern;
+
+/**
+ * The strict grammars every request value is checked against before anything reaches a shell.
+ * Each value is quoted for the remote shell as well; the grammar is the first wall, the quoting the second.
+ */
+public enum Grammar {
+    /** A JupyterHub user name as it may appear in a job name: no ':' (the job name's separator), no space. */
+    HUB_USER("^[A-Za-z0-9][A-Za-z0-9._@+-]{0,39}$", "1-40 characters: letters, digits, '.', '_', '@', '+', '-', starting with a letter or digit"),
+    /** A named server; the default server is the empty name. */
+    SERVER_NAME("^([A-Za-z0-9][A-Za-z0-9_-]{0,29})?$", "empty, or 1-30 characters: letters, digits, '_', '-', starting with a letter or digit"),
+    /** A POSIX login on the cluster. */
+    LOGIN("^[a-z_][a-z0-9_-]{0,31}$", "a POSIX login: 1-32 characters, lowercase letters, digits, '_', '-', not starting with a digit or '-'"),
+    CLUSTER("^[a-z][a-z0-9-]{0,31}$", "1-32 characters: lowercase letters, digits, '-', starting with a letter"),
+    PROJECT("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", "1-64 characters: letters, digits, '.', '_', '-' (e.g. pr-training)"),
+    GPU_MODEL("^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$", "1-32 characters: letters, digits, '.', '_', '-' (e.g. A100)"),
+    JOB_TYPE("^[a-z][a-z0-9_]{0,31}(=[A-Za-z0-9_.-]{1,64})?$", "a word like devel or besteffort, optionally =value"),
+    PROPERTY_NAME("^[a-z][a-z0-9_]{0,31}$", "1-32 characters: lowercase letters, digits, '_', starting with a letter"),
+    PROPERTY_VALUE("^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$", "1-64 characters: letters, digits, '.', '_', ':', '-', starting with a letter or digit"),
+    ENV_NAME("^[A-Za-z_][A-Za-z0-9_]{0,127}$", "a shell variable name");
+
+    private final Pattern pattern;
+    private final String description;
+
+    Grammar(String regex, String description) {
+        this.pattern = Pattern.compile(regex);
+        this.description = description;
+    }
+
+    public boolean matches(String value) {
+        return value != null && pattern.matcher(value).matches();
+    }
+
+    /** Returns the value, or throws naming the field and the rule it broke. */
+    public String check(String field, String value) {
+        if (value == null) {
+            throw new InvalidFieldException(field, "is required");
+        }
+        if (!matches(value)) {
+            throw new InvalidFieldException(field, "must be " + description);
+        }
+        return value;
+    }
+
+    public String description() {
+        return description;
+    }
+}

@@ -1,0 +1,59 @@
+package org.oarspawner.spi;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * A job as one status query saw it.
+ *
+ * @param key            the spawn the job belongs to, when its name is one of ours
+ * @param schedulerState the scheduler's own state name, for messages
+ * @param nodes          the nodes the job runs on; empty until placed
+ * @param scheduledStart the scheduler's estimated start for a waiting job
+ * @param exitStatus     the command's exit status once it ended on its own
+ * @param signal         the signal that ended the command, if one did
+ * @param events         the scheduler's event types for the job, e.g. WALLTIME
+ */
+public record JobStatus(
+        JobRef ref,
+        Optional<SpawnKey> key,
+        JobState state,
+        String schedulerState,
+        List<String> nodes,
+        Duration walltime,
+        Optional<Instant> submitted,
+        Optional<Instant> started,
+        Optional<Instant> scheduledStart,
+        Optional<Instant> stopped,
+        OptionalInt exitStatus,
+        OptionalInt signal,
+        String message,
+        List<String> events) {
+
+    public JobStatus {
+        nodes = List.copyOf(nodes);
+        events = List.copyOf(events);
+    }
+
+    /** The status of a job the scheduler no longer knows. */
+    public static JobStatus gone(JobRef ref) {
+        return new JobStatus(ref, Optional.empty(), JobState.GONE, "unknown", List.of(), Duration.ZERO,
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                OptionalInt.empty(), OptionalInt.empty(), "", List.of());
+    }
+
+    public boolean walltimeReached() {
+        return events.contains("WALLTIME");
+    }
+
+    /** Time left before the walltime kills the job, for a started job. */
+    public Optional<Duration> walltimeLeft(Instant now) {
+        return started.map(s -> {
+            Duration left = walltime.minus(Duration.between(s, now));
+            return left.isNegative() ? Duration.ZERO : left;
+        });
+    }
+}

@@ -1,0 +1,47 @@
+package org.oarspawner.spi;
+
+import io.vertx.core.Future;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Runs notebook jobs on a batch scheduler. Implementations do their remote work off the event loop
+ * and complete the futures on the caller's context.
+ */
+public interface Scheduler {
+
+    /** The clusters this scheduler drives. */
+    List<String> clusters();
+
+    /**
+     * Stages the job's files and submits it. Fails with {@link SchedulerException} carrying the
+     * scheduler's message (an admission rule's text, "There are not enough resources for your request").
+     */
+    Future<JobRef> submit(JobRequest request);
+
+    /**
+     * The status of many jobs of one cluster in one scheduler command, whatever their number.
+     * A job the scheduler no longer knows maps to {@link JobState#GONE}.
+     */
+    Future<Map<Long, JobStatus>> status(String cluster, Collection<JobRef> jobs);
+
+    /** This service's unfinished jobs on a cluster, found by their job names; used after a restart. */
+    Future<List<JobStatus>> findActive(String cluster);
+
+    /** Where the job's notebook listens, once the job script has written it. */
+    Future<Optional<Endpoint>> endpoint(JobRef job, SpawnKey key);
+
+    /** The last lines of the job's standard error, for a job that ended before it was ready. */
+    Future<String> stderrTail(JobRef job, SpawnKey key, int lines);
+
+    /** Deletes the job. Idempotent: cancelling an ended or unknown job is not an error. */
+    Future<CancelResult> cancel(JobRef job);
+
+    /** Removes the job's staged files; call once the job is final and its output was read. */
+    Future<Void> cleanUp(JobRef job, SpawnKey key);
+
+    /** Checks that the cluster's frontend answers over SSH. */
+    Future<Void> ping(String cluster);
+}
