@@ -1,5 +1,9 @@
 package org.oarspawner.oar;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Optional;
 import org.oarspawner.spi.Grammar;
 import org.oarspawner.spi.SpawnKey;
@@ -52,9 +56,24 @@ public final class JobName {
     /**
      * The job's directory under the login's ~/.oarspawner/jobs: {@code <hub user>.<server>}, with
      * {@code _default} for the default server (no server name starts with '_'). Several hub users may
-     * share one login, as a training class may.
+     * share one login, as a training class may. oarsub refuses output paths outside [a-zA-Z0-9_./-], so a
+     * user name with other characters ('@', '+') has them replaced and a hash of the name appended.
      */
     public static String directoryOf(SpawnKey key) {
-        return key.user() + "." + (key.isDefaultServer() ? "_default" : key.server());
+        String user = key.user();
+        String safe = user.replaceAll("[^A-Za-z0-9_.-]", "_");
+        if (!safe.equals(user)) {
+            safe = safe + "-" + hash(user);
+        }
+        return safe + "." + (key.isDefaultServer() ? "_default" : key.server());
+    }
+
+    private static String hash(String s) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, 4);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
