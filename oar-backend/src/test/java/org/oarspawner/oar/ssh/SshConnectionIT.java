@@ -1,0 +1,121 @@
+package org.oarspawner.oar.ssh;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.oarspawner.oar.LocalCluster;
+
+/** The SSH transport against the real sshd on localhost. */
+class SshConnectionIT {
+
+    @Test
+    void runsCommandsOnOneConnection() throws Exception {
+        try (SshConnection c = new SshConnection(LocalCluster.login("alice"), LocalCluster.ssh())) {
+            CommandResult r = c.exec("id -un; echo oops >&2; exit 7");
+            assertThat(r.stdout()).isEqualTo("alice\n");
+            assertThat(r.stderr()).isEqualTo("oops\n");
+            assertThat(r.exitCode()).isEqualTo(7);
+            assertThat(c.exec("cat", "from stdin".getBytes()).stdout()).isEqualTo("from stdin");
+            // Each command is a channel on the one connection: its client port stays the same.
+            String first = c.exec("echo $SSH_CLIENT").stdout();
+            assertThat(c.exec("echo $SSH_CLIENT").stdout()).isEqualTo(first);
+            assertThat(c.reconnects()).isZero();
+            assertThat(c.commandsSent()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void anUnknownHostKeyIsRefused(@TempDir Path dir) throws Exception {
+        Path otherKeys = dir.resolve("known_hosts");
+        // A known_hosts that lists another key for localhost.
+        String line = Files.readString(LocalCluster.STATE.resolve("known_hosts")).lines()
+                .filter(l -> l.startsWith("localhost ssh-ed25519")).findFirst().orElseThrow();
+        Files.writeString(otherKeys, "localhost ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHv0bCb0R3Oqb9Zb4H2uJxXqJ8lJ2C8nqZ3FvCw2pO8A\n");
+        assertThat(line).isNotBlank();
+        SshSettings s = LocalCluster.ssh();
+        SshSettings wrong = new SshSettings(otherKeys, Optional.empty(), s.connectTimeout(), s.commandTimeout(), 4, s.maxBackoff());
+        try (SshConnection c = new SshConnection(LocalCluster.login("alice"), wrong)) {
+            assertThatThrownBy(() -> c.exec("true")).isInstanceOf(SshException.class).hasMessageContaining("HostKey");
+        }
+        Files.writeString(otherKeys, "");
+        SshSettings empty = new SshSettings(otherKeys, Optional.empty(), s.connectTimeout(), s.commandTimeout(), 4, s.maxBackoff());
+        try (SshConnection c = new SshConnection(LocalCluster.login("alice"), empty)) {
+            assertThatThrownBy(() -> c.exec("true")).isInstanceOf(SshException.class).hasMessageContaining("reject HostKey");
+        }
+    }
+
+    @Test
+    void reachesTheFrontendThroughAJumpHost() throws Exception {
+        // The service account's login on localhost stands in for GRICAD's bastion.
+        SshSettings viaJump = LocalCluster.ssh(Optional.of(LocalCluster.login("oarspawner")));
+        try (SshConnection c = new SshConnection(LocalCluster.login("alice"), viaJump)) {
+            CommandResult r = c.exec("id -un; echo $SSH_CONNECTION");
+            assertThat(r.stdout()).startsWith("alice\n127.0.0.1 ");
+            assertThat(r.exitCode()).isZero();
+        }
+    }
+
+    @Test
+    void reconnectsAfterTheFrontendDropsTheConnection() throws Exception {
+        try (SshConnection c = new SshConnection(LocalCluster.login("alice"), LocalCluster.ssh())) {
+            assertThat(c.exec("true").exitCode()).isZero();
+            // Kill this connection's sshd processes on the server side, as a frontend restart would.
+            c.exec("kill -9 $PPID");
+            LocalCluster.sleep(500);
+            CommandResult r = c.exec("echo back");
+            assertThat(r.stdout()).isEqualTo("back\n");
+            assertThat(c.reconnects()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void backsOffWhileTheFrontendIsDown() {
+        SshTarget closed = new SshTarget("127.0.0.1", 1, "alice", LocalCluster.STATE.resolve("keys/alice"));
+        try (SshConnection c = new SshConnection(closed, LocalCluster.ssh())) {
+            assertThatThrownBy(() -> c.exec("true")).isInstanceOf(SshException.class).hasMessageContaining("cannot connect");
+            // Within the backoff the next call fails at once, saying when it will try again.
+            assertThatThrownBy(() -> c.exec("true")).isInstanceOf(SshException.class)
+                    .hasMessageContaining("unreachable").hasMessageContaining("next attempt in");
+        }
+    }
+
+    @Test
+    void aCommandThatHangsTimesOut() {
+        SshSettings s = LocalCluster.ssh();
+        SshSettings quick = new SshSettings(s.knownHosts(), Optional.empty(), s.connectTimeout(), Duration.ofSeconds(1), 4,
+                s.maxBackoff());
+        try (SshConnection c = new SshConnection(LocalCluster.login("alice"), quick)) {
+            assertThatThrownBy(() -> c.exec("sleep 30")).isInstanceOf(SshException.class).hasMessageContaining("timed out");
+        }
+    }
+
+    @Test
+    void concurrencyIsBoundedBelowSshdsSessionLimit() throws Exception {
+        // sshd allows 10 sessions per connection; 30 concurrent commands must all succeed through 8 channels.
+        ExecutorService pool = Executors.newFixedThreadPool(30);
+        try (SshConnection c = new SshConnection(LocalCluster.login("alice"), LocalCluster.ssh())) {
+            List<Future<CommandResult>> results = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                int n = i;
+                results.add(pool.submit(() -> c.exec("sleep 0.3; echo " + n)));
+            }
+            for (int i = 0; i < 30; i++) {
+                assertThat(results.get(i).get().stdout()).isEqualTo(i + "\n");
+            }
+            assertThat(c.reconnects()).isZero();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
