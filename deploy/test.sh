@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 t0=$(date +%s)
 bash deploy/install-build-tools.sh
 bash deploy/cluster/setup.sh
+bash deploy/cluster/clear-jobs.sh
 mvn -B -ntp verify "$@"
 echo "[test] all tests passed in $(( $(date +%s) - t0 )) s"
