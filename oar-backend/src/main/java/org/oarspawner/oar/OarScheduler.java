@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.oarspawner.oar.JobFiles.StagedFile;
 import org.oarspawner.oar.ssh.CommandResult;
@@ -73,16 +72,10 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
 
     @Override
     public Future<JobRef> submit(JobRequest request) {
-        OarCluster c;
-        try {
-            c = cluster(request.cluster());
-        } catch (SchedulerException e) {
-            return Future.failedFuture(e);
-        }
         SpawnKey key = request.key();
         String login = request.login();
         String dir = JobName.directoryOf(key);
-        return blocking(c, () -> {
+        return onCluster(request.cluster(), c -> {
             String path = c.files.stage(login, dir, List.of(
                     new StagedFile(JobScript.ENV, JobScript.environment(request.environment()).getBytes(StandardCharsets.UTF_8), 0600),
                     new StagedFile(JobScript.SCRIPT, JobScript.script(request.command(), c.config.python()).getBytes(StandardCharsets.UTF_8), 0700)));
@@ -107,14 +100,8 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
         if (jobs.isEmpty()) {
             return Future.succeededFuture(Map.of());
         }
-        OarCluster c;
-        try {
-            c = cluster(cluster);
-        } catch (SchedulerException e) {
-            return Future.failedFuture(e);
-        }
         List<Long> ids = jobs.stream().map(JobRef::id).distinct().sorted().collect(Collectors.toList());
-        return blocking(c, () -> {
+        return onCluster(cluster, c -> {
             CommandResult r = c.service().exec(c.commands.status(ids));
             requireSuccess(c, "oarstat", r);
             Map<Long, JobStatus> seen = OarOutput.jobs(cluster, r.stdout(), names);
@@ -128,13 +115,7 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
 
     @Override
     public Future<List<JobStatus>> findActive(String cluster) {
-        OarCluster c;
-        try {
-            c = cluster(cluster);
-        } catch (SchedulerException e) {
-            return Future.failedFuture(e);
-        }
-        return blocking(c, () -> {
+        return onCluster(cluster, c -> {
             CommandResult r = c.service().exec(c.commands.activeByName(names));
             requireSuccess(c, "oarstat", r);
             return new ArrayList<>(OarOutput.jobs(cluster, r.stdout(), names).values().stream()
@@ -144,7 +125,7 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
 
     @Override
     public Future<Optional<Endpoint>> endpoint(JobRef job, SpawnKey key) {
-        return withCluster(job, c -> c.files.read(job.login(), JobName.directoryOf(key), JobScript.endpointFile(job.id()))
+        return onCluster(job.cluster(), c -> c.files.read(job.login(), JobName.directoryOf(key), JobScript.endpointFile(job.id()))
                 .map(s -> s.strip().split("\\s+"))
                 .filter(parts -> parts.length == 2)
                 .map(parts -> new Endpoint(parts[0], Integer.parseInt(parts[1]))));
@@ -152,7 +133,7 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
 
     @Override
     public Future<String> stderrTail(JobRef job, SpawnKey key, int lines) {
-        return withCluster(job, c -> {
+        return onCluster(job.cluster(), c -> {
             String all = c.files.read(job.login(), JobName.directoryOf(key), JobScript.stderrFile(job.id())).orElse("");
             List<String> l = all.lines().toList();
             return String.join("\n", l.subList(Math.max(0, l.size() - lines), l.size()));
@@ -161,7 +142,7 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
 
     @Override
     public Future<CancelResult> cancel(JobRef job) {
-        return withCluster(job, c -> {
+        return onCluster(job.cluster(), c -> {
             CommandResult r = c.connectionFor(job.login()).exec(c.commands.asUser(job.login(), c.commands.delete(job.id())));
             CancelResult result = OarOutput.cancel(job.cluster(), r);
             LOG.info("event=job_cancel cluster={} job={} login={} result={}", job.cluster(), job.id(), job.login(), result);
@@ -171,7 +152,7 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
 
     @Override
     public Future<Void> cleanUp(JobRef job, SpawnKey key) {
-        return withCluster(job, c -> {
+        return onCluster(job.cluster(), c -> {
             c.files.clean(job.login(), JobName.directoryOf(key));
             return null;
         });
@@ -179,13 +160,7 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
 
     @Override
     public Future<Void> ping(String cluster) {
-        OarCluster c;
-        try {
-            c = cluster(cluster);
-        } catch (SchedulerException e) {
-            return Future.failedFuture(e);
-        }
-        return blocking(c, () -> {
+        return onCluster(cluster, c -> {
             requireSuccess(c, "true", c.service().exec("true"));
             return null;
         });
@@ -201,21 +176,17 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
         T run(OarCluster c) throws Exception;
     }
 
-    private <T> Future<T> withCluster(JobRef job, ClusterWork<T> work) {
+    /** Runs blocking SSH work for a cluster on its worker pool; an SSH failure becomes UNREACHABLE. */
+    private <T> Future<T> onCluster(String name, ClusterWork<T> work) {
         OarCluster c;
         try {
-            c = cluster(job.cluster());
+            c = cluster(name);
         } catch (SchedulerException e) {
             return Future.failedFuture(e);
         }
-        return blocking(c, () -> work.run(c));
-    }
-
-    private <T> Future<T> blocking(OarCluster c, Callable<T> work) {
-        String name = c.config.name();
         return workers.get(name).executeBlocking(() -> {
             try {
-                return work.call();
+                return work.run(c);
             } catch (SshException e) {
                 throw new SchedulerException(name, Reason.UNREACHABLE, -1, e.getMessage(), e);
             }
