@@ -1,0 +1,67 @@
+package org.oarspawner.spawn;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import org.oarspawner.spi.Endpoint;
+import org.oarspawner.spi.JobRef;
+import org.oarspawner.spi.SpawnKey;
+
+/**
+ * One spawn's state. Confined to the SpawnManager's context: read it there, or through {@link #snapshot()}.
+ */
+public final class Spawn {
+    static final int MAX_EVENTS = 200;
+
+    final SpawnKey key;
+    final String cluster;
+    final String login;
+    JobRef job;
+    SpawnState state = SpawnState.SUBMITTING;
+    FailureReason failure;
+    String message = "";
+    List<String> nodes = List.of();
+    Endpoint endpoint;
+    Integer queuePosition;
+    Instant scheduledStart;
+    Instant submittedAt;
+    Instant runningAt;
+    Instant readyAt;
+    Instant walltimeEnd;
+    OptionalInt exitStatus = OptionalInt.empty();
+    String stderrTail = "";
+    boolean checking;
+    final List<SpawnEvent> events = new ArrayList<>();
+    long nextEventId = 1;
+
+    Spawn(SpawnKey key, String cluster, String login) {
+        this.key = key;
+        this.cluster = cluster;
+        this.login = login;
+    }
+
+    int progress() {
+        return events.isEmpty() ? 0 : events.get(events.size() - 1).progress();
+    }
+
+    /** An immutable copy, safe to hand to other threads and to serialize. */
+    public View snapshot() {
+        return new View(key, cluster, login, Optional.ofNullable(job).map(JobRef::id), state, Optional.ofNullable(failure),
+                message, nodes, Optional.ofNullable(endpoint).map(Endpoint::url), Optional.ofNullable(queuePosition),
+                Optional.ofNullable(scheduledStart), Optional.ofNullable(submittedAt), Optional.ofNullable(runningAt),
+                Optional.ofNullable(readyAt), Optional.ofNullable(walltimeEnd), exitStatus, stderrTail);
+    }
+
+    public record View(SpawnKey key, String cluster, String login, Optional<Long> jobId, SpawnState state,
+                       Optional<FailureReason> failure, String message, List<String> nodes, Optional<String> url,
+                       Optional<Integer> queuePosition, Optional<Instant> scheduledStart, Optional<Instant> submittedAt,
+                       Optional<Instant> runningAt, Optional<Instant> readyAt, Optional<Instant> walltimeEnd,
+                       OptionalInt exitStatus, String stderrTail) {
+        public Optional<Duration> walltimeLeft(Instant now) {
+            return walltimeEnd.map(end -> now.isAfter(end) ? Duration.ZERO : Duration.between(now, end));
+        }
+    }
+}

@@ -1,0 +1,342 @@
+package org.oarspawner.spawn;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.oarspawner.spi.JobRequest;
+import org.oarspawner.spi.JobState;
+import org.oarspawner.spi.JobStatus;
+import org.oarspawner.spi.Scheduler;
+import org.oarspawner.spi.SchedulerException;
+import org.oarspawner.spi.SpawnKey;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns every spawn's lifecycle. OAR is the source of truth: {@link #recover()} rebuilds the spawns from the
+ * job names OAR holds. One poller per cluster sends one status command per tick, whatever the number of spawns.
+ * All state lives on one Vert.x context; public methods hop onto it.
+ */
+public final class SpawnManager implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SpawnManager.class);
+    private static final int STDERR_LINES = 20;
+
+    private final Vertx vertx;
+    private final Context context;
+    private final Scheduler scheduler;
+    private final Duration startTimeout;
+    private final Clock clock;
+    private final HttpClient http;
+    private final Map<SpawnKey, Spawn> spawns = new LinkedHashMap<>();
+    private final Map<SpawnKey, List<Consumer<SpawnEvent>>> subscribers = new ConcurrentHashMap<>();
+    private final List<Long> timers = new ArrayList<>();
+
+    public SpawnManager(Vertx vertx, Scheduler scheduler, Duration tick, Duration startTimeout, Clock clock) {
+        this.vertx = vertx;
+        this.context = vertx.getOrCreateContext();
+        this.scheduler = scheduler;
+        this.startTimeout = startTimeout;
+        this.clock = clock;
+        this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2000).setIdleTimeout(5));
+        for (String cluster : scheduler.clusters()) {
+            context.runOnContext(v -> timers.add(vertx.setPeriodic(tick.toMillis(), id -> tick(cluster))));
+        }
+    }
+
+    /** Starts a server, or returns the live spawn for the same (user, server): never a second job. */
+    public Future<Spawn.View> start(JobRequest request) {
+        return onContext(() -> {
+            Spawn live = spawns.get(request.key());
+            if (live != null && !live.state.isFinal()) {
+                return Future.succeededFuture(live.snapshot());
+            }
+            Spawn s = new Spawn(request.key(), request.cluster(), request.login());
+            spawns.put(request.key(), s);
+            emit(s, SpawnState.SUBMITTING, 5, "Submitting the job to cluster " + s.cluster);
+            return scheduler.submit(request).map(job -> {
+                s.job = job;
+                s.submittedAt = clock.instant();
+                if (s.state == SpawnState.STOPPING) {
+                    scheduler.cancel(job);
+                    return s.snapshot();
+                }
+                emit(s, SpawnState.QUEUED, 10, "Submitted as job " + job.id() + " on cluster " + s.cluster);
+                return s.snapshot();
+            }).recover(e -> {
+                s.failure = e instanceof SchedulerException se && se.reason() == SchedulerException.Reason.UNREACHABLE
+                        ? FailureReason.UNREACHABLE : FailureReason.REJECTED;
+                String why = e instanceof SchedulerException se ? se.schedulerMessage() : String.valueOf(e.getMessage());
+                emit(s, SpawnState.FAILED, 100, "Cluster " + s.cluster + " refused the job: " + why);
+                return Future.failedFuture(e);
+            });
+        });
+    }
+
+    public Future<Optional<Spawn.View>> get(SpawnKey key) {
+        return onContext(() -> Future.succeededFuture(Optional.ofNullable(spawns.get(key)).map(Spawn::snapshot)));
+    }
+
+    public Future<List<Spawn.View>> list() {
+        return onContext(() -> Future.succeededFuture(spawns.values().stream().map(Spawn::snapshot).toList()));
+    }
+
+    /** Cancels a spawn. Idempotent: stopping a stopped or unknown spawn is not an error. */
+    public Future<Optional<Spawn.View>> stop(SpawnKey key) {
+        return onContext(() -> {
+            Spawn s = spawns.get(key);
+            if (s == null || s.state.isFinal()) {
+                return Future.succeededFuture(Optional.ofNullable(s).map(Spawn::snapshot));
+            }
+            if (s.job == null) {
+                // oarsub is still running: the poller cancels the job once its id is known.
+                emit(s, SpawnState.STOPPING, s.progress(), "Stopping once the job is submitted");
+                return Future.succeededFuture(Optional.of(s.snapshot()));
+            }
+            emit(s, SpawnState.STOPPING, 100, "Cancelling job " + s.job.id());
+            return scheduler.cancel(s.job).map(r -> Optional.of(s.snapshot()));
+        });
+    }
+
+    /** Rebuilds the spawns from OAR's jobs of this instance; call at start, before serving. Returns how many. */
+    public Future<Integer> recover() {
+        return onContext(() -> {
+            List<Future<List<JobStatus>>> found = scheduler.clusters().stream().map(scheduler::findActive).toList();
+            return Future.all(found).map(all -> {
+                int n = 0;
+                for (Future<List<JobStatus>> f : found) {
+                    for (JobStatus j : f.result()) {
+                        SpawnKey key = j.key().orElseThrow();
+                        Spawn known = spawns.get(key);
+                        if (known != null && known.job != null && known.job.id() == j.ref().id()) {
+                            continue;
+                        }
+                        Spawn s = new Spawn(key, j.ref().cluster(), j.ref().login());
+                        s.job = j.ref();
+                        s.submittedAt = j.submitted().orElse(clock.instant());
+                        spawns.put(key, s);
+                        emit(s, SpawnState.QUEUED, 10, "Found job " + j.ref().id() + " on cluster " + s.cluster + " again");
+                        update(s, j, null);
+                        n++;
+                    }
+                }
+                LOG.info("event=recovered spawns={}", n);
+                return n;
+            });
+        });
+    }
+
+    /** Receives the spawn's events from now on; returns the past ones after {@code lastEventId}. */
+    public Future<List<SpawnEvent>> subscribe(SpawnKey key, long lastEventId, Consumer<SpawnEvent> listener) {
+        return onContext(() -> {
+            subscribers.computeIfAbsent(key, k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(listener);
+            Spawn s = spawns.get(key);
+            List<SpawnEvent> past = s == null ? List.of()
+                    : s.events.stream().filter(e -> e.id() > lastEventId).toList();
+            return Future.succeededFuture(past);
+        });
+    }
+
+    public void unsubscribe(SpawnKey key, Consumer<SpawnEvent> listener) {
+        List<Consumer<SpawnEvent>> l = subscribers.get(key);
+        if (l != null) {
+            l.remove(listener);
+        }
+    }
+
+    /** One poll of a cluster: one status command for all its tracked jobs. */
+    void tick(String cluster) {
+        List<Spawn> tracked = spawns.values().stream()
+                .filter(s -> s.cluster.equals(cluster) && s.job != null && !s.state.isFinal()).toList();
+        if (tracked.isEmpty()) {
+            return;
+        }
+        scheduler.status(cluster, tracked.stream().map(s -> s.job).toList()).onSuccess(statuses -> {
+            List<Spawn> queued = new ArrayList<>();
+            for (Spawn s : tracked) {
+                JobStatus j = statuses.get(s.job.id());
+                if (j != null && !s.state.isFinal()) {
+                    update(s, j, queued);
+                }
+            }
+            rankQueue(queued, statuses);
+        }).onFailure(e -> LOG.warn("event=poll_failed cluster={} spawns={} error=\"{}\"", cluster, tracked.size(), e.getMessage()));
+    }
+
+    private void update(Spawn s, JobStatus j, List<Spawn> queued) {
+        j.started().ifPresent(t -> s.walltimeEnd = t.plus(j.walltime()));
+        switch (j.state()) {
+            case WAITING, HELD, LAUNCHING -> {
+                if (s.state == SpawnState.STOPPING) {
+                    scheduler.cancel(s.job);
+                    return;
+                }
+                s.scheduledStart = j.scheduledStart().orElse(null);
+                if (queued != null) {
+                    queued.add(s);
+                }
+                if (j.state() == JobState.HELD && !s.message.contains("held")) {
+                    emit(s, SpawnState.QUEUED, 20, "Job " + s.job.id() + " is held in the queue");
+                }
+            }
+            case RUNNING, SUSPENDED, FINISHING -> {
+                if (s.state == SpawnState.STOPPING) {
+                    scheduler.cancel(s.job);
+                    return;
+                }
+                s.nodes = j.nodes();
+                if (s.state == SpawnState.QUEUED || s.state == SpawnState.SUBMITTING) {
+                    s.runningAt = j.started().orElse(clock.instant());
+                    emit(s, SpawnState.STARTING, 60, "Job " + s.job.id() + " is running on node " + String.join(",", j.nodes()));
+                }
+                if (s.state == SpawnState.STARTING) {
+                    checkReady(s);
+                }
+            }
+            case TERMINATED, ERROR, GONE -> ended(s, j);
+            default -> throw new IllegalStateException("unhandled job state " + j.state());
+        }
+    }
+
+    private void ended(Spawn s, JobStatus j) {
+        s.exitStatus = j.exitStatus();
+        if (s.state == SpawnState.STOPPING) {
+            emit(s, SpawnState.STOPPED, 100, "Job " + s.job.id() + " was cancelled");
+            scheduler.cleanUp(s.job, s.key);
+            return;
+        }
+        FailureReason reason;
+        String why;
+        if (j.walltimeReached()) {
+            reason = FailureReason.WALLTIME;
+            why = "reached its walltime";
+        } else if (j.events().contains("FRAG_JOB_REQUEST")) {
+            reason = FailureReason.CANCELLED;
+            why = "was deleted outside the hub (oardel)";
+        } else {
+            reason = s.state == SpawnState.READY ? FailureReason.CANCELLED : FailureReason.ENDED_BEFORE_READY;
+            why = "ended" + j.exitStatus().stream().mapToObj(x -> " with exit status " + x).findFirst().orElse("")
+                    + j.signal().stream().mapToObj(x -> " on signal " + x).findFirst().orElse("");
+        }
+        s.failure = reason;
+        scheduler.stderrTail(s.job, s.key, STDERR_LINES).onComplete(tail -> {
+            s.stderrTail = tail.succeeded() ? tail.result() : "";
+            String message = "Job " + s.job.id() + " " + why
+                    + (s.stderrTail.isBlank() ? "" : "; last lines of its stderr:\n" + s.stderrTail);
+            emit(s, SpawnState.FAILED, 100, message);
+            scheduler.cleanUp(s.job, s.key);
+        });
+    }
+
+    private void checkReady(Spawn s) {
+        if (s.checking) {
+            return;
+        }
+        if (clock.instant().isAfter(s.runningAt.plus(startTimeout))) {
+            s.failure = FailureReason.START_TIMEOUT;
+            emit(s, SpawnState.FAILED, 100, "The notebook did not answer within " + startTimeout.toSeconds()
+                    + " s of job " + s.job.id() + " starting; the job is cancelled");
+            scheduler.cancel(s.job).onComplete(x -> scheduler.cleanUp(s.job, s.key));
+            return;
+        }
+        s.checking = true;
+        Future<Boolean> check = s.endpoint != null ? answers(s)
+                : scheduler.endpoint(s.job, s.key).compose(e -> {
+                    if (e.isEmpty()) {
+                        return Future.succeededFuture(false);
+                    }
+                    s.endpoint = e.get();
+                    emit(s, SpawnState.STARTING, 80, "The notebook listens at " + s.endpoint.url());
+                    return answers(s);
+                });
+        check.onComplete(r -> {
+            s.checking = false;
+            if (r.succeeded() && r.result() && s.state == SpawnState.STARTING) {
+                s.readyAt = clock.instant();
+                emit(s, SpawnState.READY, 100, "Server ready at " + s.endpoint.url());
+            }
+        });
+    }
+
+    /** Any HTTP answer means the notebook listens; the hub then checks its own URL. */
+    private Future<Boolean> answers(Spawn s) {
+        return http.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(s.endpoint.url() + "/"))
+                .compose(req -> req.send().map(resp -> true))
+                .otherwise(false);
+    }
+
+    /** Ranks this service's waiting jobs on a cluster by estimated start, then submission. */
+    private void rankQueue(List<Spawn> queued, Map<Long, JobStatus> statuses) {
+        queued.sort(Comparator.comparing((Spawn s) -> Optional.ofNullable(s.scheduledStart).orElse(Instant.MAX))
+                .thenComparing(s -> s.job.id()));
+        for (int i = 0; i < queued.size(); i++) {
+            Spawn s = queued.get(i);
+            Integer position = i + 1;
+            if (!position.equals(s.queuePosition)) {
+                s.queuePosition = position;
+                String estimate = s.scheduledStart == null ? "" : ", estimated start " + s.scheduledStart;
+                emit(s, SpawnState.QUEUED, 30, "Job " + s.job.id() + " is waiting, position " + position + estimate);
+            }
+        }
+    }
+
+    private void emit(Spawn s, SpawnState state, int progress, String message) {
+        s.state = state;
+        s.message = message;
+        if (state != SpawnState.QUEUED) {
+            s.queuePosition = null;
+        }
+        SpawnEvent e = new SpawnEvent(s.nextEventId++, clock.instant(), state, progress, message,
+                state == SpawnState.READY, state == SpawnState.FAILED);
+        s.events.add(e);
+        if (s.events.size() > Spawn.MAX_EVENTS) {
+            s.events.remove(0);
+        }
+        LOG.info("event=spawn_{} user={} server={} cluster={} job={} message=\"{}\"", state.name().toLowerCase(),
+                s.key.user(), s.key.server(), s.cluster, s.job == null ? "" : s.job.id(),
+                message.lines().findFirst().orElse("").replace('"', '\''));
+        List<Consumer<SpawnEvent>> l = subscribers.get(s.key);
+        if (l != null) {
+            l.forEach(c -> c.accept(e));
+        }
+    }
+
+    private <T> Future<T> onContext(Supplier<Future<T>> work) {
+        Promise<T> p = Promise.promise();
+        context.runOnContext(v -> {
+            try {
+                work.get().onComplete(p);
+            } catch (RuntimeException e) {
+                p.fail(e);
+            }
+        });
+        return p.future();
+    }
+
+    public Collection<String> clusters() {
+        return scheduler.clusters();
+    }
+
+    @Override
+    public void close() {
+        context.runOnContext(v -> timers.forEach(vertx::cancelTimer));
+        http.close();
+    }
+}
