@@ -158,6 +158,15 @@ public final class LocalCluster {
         throw new AssertionError("job " + job + " still " + st.state() + " after oardel");
     }
 
+    /** Cancels every unfinished job of the scheduler's instance, so a failed test leaves the cluster free. */
+    public static void cancelAll(OarScheduler s) {
+        for (String cluster : s.clusters()) {
+            for (JobStatus j : await(s.findActive(cluster))) {
+                cancelAndWait(s, j.ref());
+            }
+        }
+    }
+
     public static void assertNoFile(Path p) {
         assertThat(Files.exists(p)).as("%s must not exist", p).isFalse();
     }

@@ -44,6 +44,7 @@ class SpawnLifecycleIT {
 
     @AfterEach
     void tearDown() {
+        LocalCluster.cancelAll(scheduler);
         manager.close();
         scheduler.close();
     }

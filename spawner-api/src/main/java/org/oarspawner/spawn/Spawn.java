@@ -33,7 +33,9 @@ public final class Spawn {
     Instant walltimeEnd;
     OptionalInt exitStatus = OptionalInt.empty();
     String stderrTail = "";
+    Instant announcedStart;
     boolean checking;
+    boolean cancelSent;
     final List<SpawnEvent> events = new ArrayList<>();
     long nextEventId = 1;
 

@@ -75,7 +75,7 @@ public final class SpawnManager implements AutoCloseable {
                 s.job = job;
                 s.submittedAt = clock.instant();
                 if (s.state == SpawnState.STOPPING) {
-                    scheduler.cancel(job);
+                    cancelOnce(s);
                     return s.snapshot();
                 }
                 emit(s, SpawnState.QUEUED, 10, "Submitted as job " + job.id() + " on cluster " + s.cluster);
@@ -111,7 +111,7 @@ public final class SpawnManager implements AutoCloseable {
                 return Future.succeededFuture(Optional.of(s.snapshot()));
             }
             emit(s, SpawnState.STOPPING, 100, "Cancelling job " + s.job.id());
-            return scheduler.cancel(s.job).map(r -> Optional.of(s.snapshot()));
+            return cancelOnce(s).map(r -> Optional.of(s.snapshot()));
         });
     }
 
@@ -185,7 +185,7 @@ public final class SpawnManager implements AutoCloseable {
         switch (j.state()) {
             case WAITING, HELD, LAUNCHING -> {
                 if (s.state == SpawnState.STOPPING) {
-                    scheduler.cancel(s.job);
+                    cancelOnce(s);
                     return;
                 }
                 s.scheduledStart = j.scheduledStart().orElse(null);
@@ -198,7 +198,7 @@ public final class SpawnManager implements AutoCloseable {
             }
             case RUNNING, SUSPENDED, FINISHING -> {
                 if (s.state == SpawnState.STOPPING) {
-                    scheduler.cancel(s.job);
+                    cancelOnce(s);
                     return;
                 }
                 s.nodes = j.nodes();
@@ -213,6 +213,16 @@ public final class SpawnManager implements AutoCloseable {
             case TERMINATED, ERROR, GONE -> ended(s, j);
             default -> throw new IllegalStateException("unhandled job state " + j.state());
         }
+    }
+
+    /** oardel once per spawn; OAR ends the job within a few ticks, and the poller sees it. */
+    private Future<?> cancelOnce(Spawn s) {
+        if (s.cancelSent) {
+            return Future.succeededFuture();
+        }
+        s.cancelSent = true;
+        // A cancel that did not get through is sent again on a later tick.
+        return scheduler.cancel(s.job).onFailure(e -> s.cancelSent = false);
     }
 
     private void ended(Spawn s, JobStatus j) {
@@ -253,7 +263,7 @@ public final class SpawnManager implements AutoCloseable {
             s.failure = FailureReason.START_TIMEOUT;
             emit(s, SpawnState.FAILED, 100, "The notebook did not answer within " + startTimeout.toSeconds()
                     + " s of job " + s.job.id() + " starting; the job is cancelled");
-            scheduler.cancel(s.job).onComplete(x -> scheduler.cleanUp(s.job, s.key));
+            cancelOnce(s).onComplete(x -> scheduler.cleanUp(s.job, s.key));
             return;
         }
         s.checking = true;
@@ -289,8 +299,9 @@ public final class SpawnManager implements AutoCloseable {
         for (int i = 0; i < queued.size(); i++) {
             Spawn s = queued.get(i);
             Integer position = i + 1;
-            if (!position.equals(s.queuePosition)) {
+            if (!position.equals(s.queuePosition) || !java.util.Objects.equals(s.scheduledStart, s.announcedStart)) {
                 s.queuePosition = position;
+                s.announcedStart = s.scheduledStart;
                 String estimate = s.scheduledStart == null ? "" : ", estimated start " + s.scheduledStart;
                 emit(s, SpawnState.QUEUED, 30, "Job " + s.job.id() + " is waiting, position " + position + estimate);
             }
