@@ -45,6 +45,7 @@ class OarSchedulerIT {
 
     @AfterEach
     void tearDown() {
+        LocalCluster.cancelAll(perUser);
         perUser.close();
         service.close();
     }
