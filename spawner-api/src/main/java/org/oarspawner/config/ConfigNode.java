@@ -138,6 +138,39 @@ public final class ConfigNode {
         return out;
     }
 
+    /** The keys of a mapping, in file order. */
+    public List<String> keys() {
+        List<String> out = new ArrayList<>();
+        node.fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+
+    /** A list of single values; absent is empty. */
+    public List<String> strings(String name) {
+        if (!has(name)) {
+            return List.of();
+        }
+        JsonNode n = node.get(name);
+        if (!n.isArray()) {
+            throw new ConfigException(key(name) + " must be a list");
+        }
+        List<String> out = new ArrayList<>();
+        n.forEach(v -> out.add(v.asText()));
+        return out;
+    }
+
+    public boolean bool(String name, boolean fallback) {
+        Optional<String> v = optionalString(name);
+        if (v.isEmpty()) {
+            return fallback;
+        }
+        return switch (v.get().strip().toLowerCase()) {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> throw new ConfigException(key(name) + " must be true or false, got '" + v.get() + "'");
+        };
+    }
+
     public Optional<String> optionalString(String name) {
         if (!has(name)) {
             return Optional.empty();

@@ -1,0 +1,151 @@
+package org.oarspawner.config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.oarspawner.spi.Grammar;
+
+/**
+ * The service's configuration (one YAML file plus OARSPAWNER_* environment overrides), validated at start.
+ * The {@code clusters} node is also read by the scheduler backend for its connection settings.
+ */
+public record ServiceConfig(String instance, String host, int port, Optional<Tls> tls, Jwt jwt, boolean openOps,
+                            Duration pollTick, Duration startTimeout, LoginMapping logins,
+                            Map<String, ClusterLimits> limits, Map<String, Profile> profiles, ConfigNode clusters) {
+
+    public record Tls(Path certificate, Path key) {
+    }
+
+    /** A public key (PEM) for ES256 or RS256 tokens. */
+    public record JwtKey(String algorithm, String pem) {
+    }
+
+    public record Jwt(String issuer, List<String> audience, Duration leeway, List<JwtKey> publicKeys,
+                      Optional<String> hmacSecret) {
+    }
+
+    private static final Pattern WALLTIME = Pattern.compile("^(\\d{1,3}):([0-5]\\d)(?::([0-5]\\d))?$");
+
+    public static ServiceConfig load(Path file, Map<String, String> env) {
+        return from(ConfigNode.load(file, env));
+    }
+
+    public static ServiceConfig from(ConfigNode root) {
+        String instance = root.string("instance", "hub");
+        if (!Grammar.CLUSTER.matches(instance)) {
+            throw root.error("instance", "must be " + Grammar.CLUSTER.description() + ", got '" + instance + "'");
+        }
+        ConfigNode http = root.child("http");
+        Optional<Tls> tls = http.optionalChild("tls").map(t -> new Tls(t.readableFile("certificate"), t.readableFile("key")));
+        ConfigNode clusters = root.child("clusters");
+        Map<String, ClusterLimits> limits = new LinkedHashMap<>();
+        clusters.children().forEach((name, c) -> limits.put(name, limits(name, c)));
+        if (limits.isEmpty()) {
+            throw new ConfigException("clusters must name at least one cluster");
+        }
+        Map<String, Profile> profiles = new LinkedHashMap<>();
+        root.optionalChild("profiles").ifPresent(p -> p.children().forEach((name, n) -> profiles.put(name, profile(name, n, limits))));
+        return new ServiceConfig(instance, http.string("host", "127.0.0.1"), http.integer("port", 8081, 0, 65535), tls,
+                jwt(root.child("jwt")), http.bool("openOps", true),
+                root.duration("pollTick", Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofMinutes(10)),
+                root.duration("startTimeout", Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofHours(2)),
+                LoginMapping.from(root.optionalChild("logins")), limits, profiles, clusters);
+    }
+
+    private static Jwt jwt(ConfigNode j) {
+        List<JwtKey> keys = new ArrayList<>();
+        j.optionalChild("publicKeys").ifPresent(k -> k.children().forEach((name, key) -> {
+            String algorithm = key.string("algorithm");
+            if (!algorithm.equals("ES256") && !algorithm.equals("RS256")) {
+                throw key.error("algorithm", "must be ES256 or RS256, got '" + algorithm + "'");
+            }
+            keys.add(new JwtKey(algorithm, read(key, "pem")));
+        }));
+        Optional<String> secret = j.optionalString("hmacSecretFile").map(f -> read(j, "hmacSecretFile").strip());
+        secret.ifPresent(s -> {
+            if (s.length() < 32) {
+                throw j.error("hmacSecretFile", "must hold at least 32 characters for HS256");
+            }
+        });
+        if (keys.isEmpty() && secret.isEmpty()) {
+            throw j.error("publicKeys", "or hmacSecretFile is required: the service accepts no token without a key");
+        }
+        List<String> audience = j.strings("audience");
+        if (audience.isEmpty()) {
+            audience = List.of("oarspawner");
+        }
+        return new Jwt(j.string("issuer"), audience,
+                j.duration("leeway", Duration.ofSeconds(30), Duration.ZERO, Duration.ofMinutes(5)), keys, secret);
+    }
+
+    private static String read(ConfigNode n, String name) {
+        try {
+            return Files.readString(n.readableFile(name));
+        } catch (java.io.IOException e) {
+            throw n.error(name, "cannot be read: " + e.getMessage());
+        }
+    }
+
+    private static ClusterLimits limits(String name, ConfigNode c) {
+        Optional<ConfigNode> l = c.optionalChild("limits");
+        return new ClusterLimits(name, c.string("display", name),
+                l.map(x -> x.integer("maxNodes", 1, 1, 64)).orElse(1),
+                l.map(x -> x.integer("maxCores", 16, 1, 4096)).orElse(16),
+                l.map(x -> x.integer("maxGpus", 0, 0, 64)).orElse(0),
+                l.map(x -> checked(x, "gpuModels", Grammar.GPU_MODEL)).orElse(List.of()),
+                l.map(x -> walltime(x, "maxWalltime", Duration.ofHours(12))).orElse(Duration.ofHours(12)),
+                l.map(x -> checked(x, "projects", Grammar.PROJECT)).orElse(List.of()),
+                l.map(x -> checked(x, "types", Grammar.JOB_TYPE)).orElse(List.of()));
+    }
+
+    private static List<String> checked(ConfigNode n, String name, Grammar grammar) {
+        List<String> values = n.strings(name);
+        for (String v : values) {
+            if (!grammar.matches(v)) {
+                throw n.error(name, "holds '" + v + "', which is not " + grammar.description());
+            }
+        }
+        return values;
+    }
+
+    private static Profile profile(String name, ConfigNode p, Map<String, ClusterLimits> limits) {
+        String cluster = p.string("cluster");
+        if (!limits.containsKey(cluster)) {
+            throw p.error("cluster", "names no configured cluster: '" + cluster + "'; configured are " + limits.keySet());
+        }
+        Optional<String> model = p.optionalString("gpuModel");
+        model.ifPresent(m -> {
+            if (!limits.get(cluster).gpuModels().contains(m)) {
+                throw p.error("gpuModel", "'" + m + "' is not in clusters." + cluster + ".limits.gpuModels");
+            }
+        });
+        return new Profile(name, p.string("display", name), cluster, p.integer("nodes", 1, 1, 64),
+                p.integer("cores", 1, 0, 4096), p.integer("gpus", 0, 0, 64), model,
+                walltime(p, "walltime", Duration.ofHours(1)));
+    }
+
+    /** A walltime as OAR writes it: H:MM or H:MM:SS. */
+    public static Optional<Duration> parseWalltime(String text) {
+        Matcher m = WALLTIME.matcher(text.strip());
+        if (!m.matches()) {
+            return Optional.empty();
+        }
+        return Optional.of(Duration.ofHours(Long.parseLong(m.group(1))).plusMinutes(Long.parseLong(m.group(2)))
+                .plusSeconds(m.group(3) == null ? 0 : Long.parseLong(m.group(3))));
+    }
+
+    private static Duration walltime(ConfigNode n, String name, Duration fallback) {
+        Optional<String> v = n.optionalString(name);
+        if (v.isEmpty()) {
+            return fallback;
+        }
+        return parseWalltime(v.get()).orElseThrow(() -> n.error(name, "must be a walltime like 2:00 or 1:30:00, got '" + v.get() + "'"));
+    }
+}

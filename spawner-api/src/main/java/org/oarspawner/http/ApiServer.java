@@ -1,0 +1,365 @@
+package org.oarspawner.http;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.JWTAuthHandler;
+import io.vertx.ext.web.openapi.router.RequestExtractor;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import io.vertx.openapi.contract.OpenAPIContract;
+import io.vertx.openapi.validation.ValidatorException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.oarspawner.config.ServiceConfig;
+import org.oarspawner.spawn.Spawn;
+import org.oarspawner.spawn.SpawnEvent;
+import org.oarspawner.spawn.SpawnManager;
+import org.oarspawner.spawn.SpawnState;
+import org.oarspawner.spi.InvalidFieldException;
+import org.oarspawner.spi.Scheduler;
+import org.oarspawner.spi.SchedulerException;
+import org.oarspawner.spi.SpawnKey;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The REST API (api/v1, contract in openapi.yaml), health and metrics. */
+public final class ApiServer {
+    private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
+    public static final String CONTRACT = "org/oarspawner/http/openapi.yaml";
+    /** The URL name of JupyterHub's default server, whose server name is empty. */
+    public static final String DEFAULT_SERVER = "_default";
+
+    private final Vertx vertx;
+    private final ServiceConfig config;
+    private final SpawnManager spawns;
+    private final Scheduler scheduler;
+    private final PrometheusMeterRegistry registry;
+    private final SpawnRequests requests;
+
+    public ApiServer(Vertx vertx, ServiceConfig config, SpawnManager spawns, Scheduler scheduler, PrometheusMeterRegistry registry) {
+        this.vertx = vertx;
+        this.config = config;
+        this.spawns = spawns;
+        this.scheduler = scheduler;
+        this.registry = registry;
+        this.requests = new SpawnRequests(config);
+    }
+
+    public Future<HttpServer> start() {
+        String contractText = resource(CONTRACT);
+        JsonObject contractJson = new JsonObject(io.vertx.core.json.Json.encode(readYaml(contractText)));
+        return OpenAPIContract.from(vertx, contractJson).compose(contract -> {
+            Router root = Router.router(vertx);
+            root.get("/health/live").handler(rc -> json(rc.response(), 200, new JsonObject().put("status", "up")));
+            root.get("/health/ready").handler(this::ready);
+            if (registry != null) {
+                root.get("/metrics").handler(rc -> rc.response().putHeader("content-type", "text/plain; version=0.0.4")
+                        .end(registry.scrape()));
+            }
+            root.get("/api/v1/openapi.yaml").handler(rc -> rc.response().putHeader("content-type", "application/yaml")
+                    .end(contractText));
+
+            JWTAuthHandler authentication = JWTAuthHandler.create(jwt());
+            // The body is read and the token checked before validation, so 401 and 403 come before 400.
+            RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
+            builder.security("jwt").httpHandler(authentication);
+            builder.getRoute("getProfiles").addHandler(this::profiles);
+            builder.getRoute("startServer").addHandler(rc -> withKey(rc, this::startServer));
+            builder.getRoute("getServer").addHandler(rc -> withKey(rc, this::getServer));
+            builder.getRoute("stopServer").addHandler(rc -> withKey(rc, this::stopServer));
+            builder.getRoute("serverEvents").addHandler(rc -> withKey(rc, this::events));
+            builder.getRoute("listServers").addHandler(this::listServers);
+            Router api = builder.createRouter();
+
+            root.route("/api/v1/*").handler(authentication);
+            root.route("/api/v1/*").handler(BodyHandler.create().setBodyLimit(1 << 20));
+            root.route("/api/v1/*").handler(this::authorize);
+            root.route().subRouter(api);
+            root.route().failureHandler(this::failure);
+            root.route().last().handler(rc -> error(rc.response(), 404, "not_found", "no such resource: " + rc.request().path(), null));
+
+            HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port());
+            config.tls().ifPresent(t -> options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+                    .setCertPath(t.certificate().toString()).setKeyPath(t.key().toString())));
+            return vertx.createHttpServer(options).requestHandler(root).listen()
+                    .onSuccess(s -> LOG.info("event=api_listening host={} port={} tls={}", config.host(), s.actualPort(),
+                            config.tls().isPresent()));
+        });
+    }
+
+    private JWTAuth jwt() {
+        JWTAuthOptions options = new JWTAuthOptions().setJWTOptions(new JWTOptions().setIssuer(config.jwt().issuer())
+                .setAudience(config.jwt().audience()).setLeeway((int) config.jwt().leeway().toSeconds()));
+        for (ServiceConfig.JwtKey k : config.jwt().publicKeys()) {
+            options.addPubSecKey(new PubSecKeyOptions().setAlgorithm(k.algorithm()).setBuffer(k.pem()));
+        }
+        config.jwt().hmacSecret().ifPresent(s -> options.addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(s)));
+        return JWTAuth.create(vertx, options);
+    }
+
+    /**
+     * Roles: {@code hub} acts for any user; {@code admin} may also list and cancel any spawn; {@code user}
+     * (with {@code sub} the hub user) reaches only that user's servers.
+     */
+    private void authorize(RoutingContext rc) {
+        JsonObject claims = rc.user().principal();
+        JsonArray roles = claims.getJsonArray("roles", new JsonArray());
+        boolean hub = roles.contains("hub");
+        boolean admin = roles.contains("admin");
+        String path = rc.request().path();
+        if (hub || admin) {
+            rc.next();
+            return;
+        }
+        if (roles.contains("user")) {
+            String prefix = "/api/v1/users/" + claims.getString("sub", "") + "/";
+            if (path.startsWith(prefix) || path.equals("/api/v1/profiles")) {
+                rc.next();
+                return;
+            }
+            error(rc.response(), 403, "forbidden", "this token reaches only the servers of user " + claims.getString("sub"), null);
+            return;
+        }
+        error(rc.response(), 403, "forbidden", "the token has none of the roles hub, admin or user", null);
+    }
+
+    private interface KeyHandler {
+        void handle(RoutingContext rc, SpawnKey key);
+    }
+
+    private void withKey(RoutingContext rc, KeyHandler h) {
+        String name = rc.pathParam("name");
+        h.handle(rc, new SpawnKey(rc.pathParam("user"), DEFAULT_SERVER.equals(name) ? "" : name));
+    }
+
+    private void profiles(RoutingContext rc) {
+        JsonArray profiles = new JsonArray();
+        config.profiles().values().forEach(p -> profiles.add(new JsonObject().put("name", p.name()).put("display", p.display())
+                .put("cluster", p.cluster()).put("nodes", p.nodes()).put("cores", p.cores()).put("gpus", p.gpus())
+                .put("gpuModel", p.gpuModel().orElse(null)).put("walltime", SpawnRequests.format(p.walltime()))));
+        JsonArray clusters = new JsonArray();
+        config.limits().values().forEach(l -> clusters.add(new JsonObject().put("name", l.cluster()).put("display", l.display())
+                .put("maxNodes", l.maxNodes()).put("maxCores", l.maxCores()).put("maxGpus", l.maxGpus())
+                .put("gpuModels", new JsonArray(l.gpuModels())).put("maxWalltime", SpawnRequests.format(l.maxWalltime()))
+                .put("projects", new JsonArray(l.projects())).put("types", new JsonArray(l.types()))));
+        json(rc.response(), 200, new JsonObject().put("profiles", profiles).put("clusters", clusters));
+    }
+
+    private void startServer(RoutingContext rc, SpawnKey key) {
+        var job = requests.toJob(key, rc.body().asJsonObject());
+        spawns.get(key).compose(before -> spawns.start(job).map(after -> {
+            boolean existed = before.isPresent() && !before.get().state().isFinal();
+            json(rc.response(), existed ? 200 : 201, ServerJson.of(after, Instant.now()));
+            return null;
+        })).onFailure(rc::fail);
+    }
+
+    private void getServer(RoutingContext rc, SpawnKey key) {
+        spawns.get(key).onSuccess(v -> {
+            if (v.isEmpty()) {
+                error(rc.response(), 404, "not_found", "user " + key.user() + " has no server '" + key.server() + "'", null);
+            } else {
+                json(rc.response(), 200, ServerJson.of(v.get(), Instant.now()));
+            }
+        }).onFailure(rc::fail);
+    }
+
+    private void stopServer(RoutingContext rc, SpawnKey key) {
+        spawns.stop(key).onSuccess(v -> {
+            if (v.isEmpty() || v.get().state().isFinal()) {
+                rc.response().setStatusCode(204).end();
+            } else {
+                json(rc.response(), 202, ServerJson.of(v.get(), Instant.now()));
+            }
+        }).onFailure(rc::fail);
+    }
+
+    private void listServers(RoutingContext rc) {
+        JsonArray roles = rc.user().principal().getJsonArray("roles", new JsonArray());
+        if (!roles.contains("admin") && !roles.contains("hub")) {
+            error(rc.response(), 403, "forbidden", "listing every server needs the role admin or hub", null);
+            return;
+        }
+        Optional<String> user = Optional.ofNullable(rc.queryParams().get("user"));
+        Optional<String> cluster = Optional.ofNullable(rc.queryParams().get("cluster"));
+        Optional<String> state = Optional.ofNullable(rc.queryParams().get("state"));
+        spawns.list().onSuccess(all -> {
+            JsonArray out = new JsonArray();
+            all.stream().filter(v -> user.map(u -> u.equals(v.key().user())).orElse(true))
+                    .filter(v -> cluster.map(c -> c.equals(v.cluster())).orElse(true))
+                    .filter(v -> state.map(s -> s.equals(v.state().name().toLowerCase())).orElse(true))
+                    .forEach(v -> out.add(ServerJson.of(v, Instant.now())));
+            rc.response().setStatusCode(200).putHeader("content-type", "application/json").end(out.encode());
+        }).onFailure(rc::fail);
+    }
+
+    /** Server-Sent Events in JupyterHub's progress shape. Reconnecting with Last-Event-ID resumes. */
+    private void events(RoutingContext rc, SpawnKey key) {
+        long last = parseLong(rc.request().getHeader("Last-Event-ID"));
+        HttpServerResponse response = rc.response();
+        spawns.get(key).onSuccess(v -> {
+            if (v.isEmpty()) {
+                error(response, 404, "not_found", "user " + key.user() + " has no server '" + key.server() + "'", null);
+                return;
+            }
+            response.setChunked(true).putHeader("content-type", "text/event-stream").putHeader("cache-control", "no-cache");
+            var context = vertx.getOrCreateContext();
+            Consumer<SpawnEvent> listener = new Consumer<>() {
+                @Override
+                public void accept(SpawnEvent e) {
+                    context.runOnContext(x -> send(response, e, this, key));
+                }
+            };
+            spawns.subscribe(key, last, listener).onSuccess(past -> {
+                response.write(":ok\n\n");
+                for (SpawnEvent e : past) {
+                    send(response, e, listener, key);
+                }
+            });
+            response.closeHandler(x -> spawns.unsubscribe(key, listener));
+        }).onFailure(rc::fail);
+    }
+
+    private void send(HttpServerResponse response, SpawnEvent e, Consumer<SpawnEvent> listener, SpawnKey key) {
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        JsonObject data = new JsonObject().put("progress", e.progress()).put("message", e.message())
+                .put("state", e.state().name().toLowerCase());
+        if (e.ready()) {
+            data.put("ready", true);
+        }
+        if (e.failed()) {
+            data.put("failed", true);
+        }
+        response.write("id: " + e.id() + "\ndata: " + data.encode() + "\n\n");
+        if (e.state().isFinal() || e.state() == SpawnState.READY) {
+            spawns.unsubscribe(key, listener);
+            response.end();
+        }
+    }
+
+    private void ready(RoutingContext rc) {
+        List<Future<Void>> pings = scheduler.clusters().stream().map(scheduler::ping).toList();
+        Future.join(pings).onComplete(x -> {
+            JsonObject clusters = new JsonObject();
+            boolean up = true;
+            for (int i = 0; i < pings.size(); i++) {
+                Future<Void> f = pings.get(i);
+                clusters.put(scheduler.clusters().get(i), f.succeeded() ? "reachable" : f.cause().getMessage());
+                up &= f.succeeded();
+            }
+            json(rc.response(), up ? 200 : 503, new JsonObject().put("status", up ? "up" : "down").put("clusters", clusters));
+        });
+    }
+
+    private void failure(RoutingContext rc) {
+        Throwable t = rc.failure();
+        HttpServerResponse r = rc.response();
+        if (r.ended()) {
+            return;
+        }
+        if (t instanceof InvalidFieldException e) {
+            error(r, 400, "invalid_field", e.getMessage(), e.field());
+        } else if (t instanceof ValidatorException e) {
+            error(r, 400, "invalid_request", e.getMessage(), null);
+        } else if (t instanceof SchedulerException e) {
+            int status = e.reason() == SchedulerException.Reason.UNREACHABLE ? 503 : 422;
+            String code = switch (e.reason()) {
+                case REJECTED -> "rejected_by_oar";
+                case NOT_ENOUGH_RESOURCES -> "not_enough_resources";
+                case INVALID_REQUEST -> "invalid_request";
+                case UNREACHABLE -> "cluster_unreachable";
+                case FAILED -> "oar_failed";
+            };
+            error(r, status, code, e.getMessage(), null);
+        } else if (rc.statusCode() == 401) {
+            error(r, 401, "unauthorized", "a valid bearer token (JWT) is required: missing, expired, wrongly signed,"
+                    + " or not for issuer " + config.jwt().issuer() + " and audience " + config.jwt().audience(), null);
+        } else if (rc.statusCode() == 400 && t != null) {
+            error(r, 400, "invalid_request", t.getMessage(), null);
+        } else if (rc.statusCode() > 0 && rc.statusCode() < 500) {
+            error(r, rc.statusCode(), "http_" + rc.statusCode(), t == null ? "request refused" : t.getMessage(), null);
+        } else {
+            LOG.error("event=api_error path={} error=\"{}\"", rc.request().path(), t == null ? "" : t.toString());
+            error(r, 500, "internal", "internal error; see the service's log", null);
+        }
+    }
+
+    static void error(HttpServerResponse r, int status, String code, String message, String field) {
+        JsonObject body = new JsonObject().put("code", code).put("message", message);
+        if (field != null) {
+            body.put("field", field);
+        }
+        json(r, status, body);
+    }
+
+    static void json(HttpServerResponse r, int status, JsonObject body) {
+        r.setStatusCode(status).putHeader("content-type", "application/json").end(Buffer.buffer(body.encode()));
+    }
+
+    private static long parseLong(String s) {
+        try {
+            return s == null ? 0 : Long.parseLong(s.strip());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static Object readYaml(String text) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                    .readValue(text, Object.class);
+        } catch (IOException e) {
+            throw new IllegalStateException("the API contract is not valid YAML", e);
+        }
+    }
+
+    static String resource(String path) {
+        try (InputStream in = ApiServer.class.getClassLoader().getResourceAsStream(path)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The JSON of a spawn, as GET returns it. */
+    static final class ServerJson {
+        static JsonObject of(Spawn.View v, Instant now) {
+            JsonObject o = new JsonObject().put("user", v.key().user())
+                    .put("name", v.key().isDefaultServer() ? DEFAULT_SERVER : v.key().server())
+                    .put("state", v.state().name().toLowerCase()).put("cluster", v.cluster()).put("login", v.login())
+                    .put("nodes", new JsonArray(v.nodes())).put("message", v.message());
+            v.jobId().ifPresent(id -> o.put("jobId", id));
+            v.url().ifPresent(u -> o.put("url", u));
+            v.queuePosition().ifPresent(p -> o.put("queuePosition", p));
+            v.scheduledStart().ifPresent(t -> o.put("estimatedStart", t.toString()));
+            v.walltimeLeft(now).ifPresent(d -> o.put("walltimeLeftSeconds", d.toSeconds()));
+            v.failure().ifPresent(f -> o.put("failure", f.name().toLowerCase()));
+            v.exitStatus().ifPresent(x -> o.put("exitStatus", x));
+            if (!v.stderrTail().isEmpty()) {
+                o.put("stderrTail", v.stderrTail());
+            }
+            return o;
+        }
+    }
+}
