@@ -148,6 +148,8 @@ users() {
   install -m 440 "$HERE/sudoers" /etc/sudoers.d/oarspawner
   visudo -cqf /etc/sudoers.d/oarspawner
   chmod 600 "$STATE"/keys/*
+  # The shared HS256 secret the hub shim and the service use for JWTs in the local platform.
+  [ -s "$STATE/jwt-secret" ] || (umask 077; head -c 48 /dev/urandom | base64 -w0 > "$STATE/jwt-secret")
   ssh-keyscan -p 22 -t ed25519,rsa,ecdsa localhost 127.0.0.1 > "$STATE/known_hosts" 2>/dev/null
   [ -s "$STATE/known_hosts" ] || { log "ssh-keyscan found no host key on localhost:22"; exit 1; }
 }

@@ -12,10 +12,13 @@ final class OarCluster implements AutoCloseable {
     private final SshConnection service;
     private final Map<String, SshConnection> users = new ConcurrentHashMap<>();
 
-    OarCluster(OarClusterConfig config) {
+    private final Runnable onReconnect;
+
+    OarCluster(OarClusterConfig config, Runnable onReconnect) {
         this.config = config;
+        this.onReconnect = onReconnect;
         this.commands = new OarCommand(config);
-        this.service = new SshConnection(config.serviceAccount(), config.ssh());
+        this.service = new SshConnection(config.serviceAccount(), config.ssh(), onReconnect);
         this.files = config.identity() == Identity.PER_USER
                 ? new SftpJobFiles(this::connectionFor)
                 : new SudoJobFiles(service, commands, config.commands().stage());
@@ -31,7 +34,7 @@ final class OarCluster implements AutoCloseable {
         if (config.identity() == Identity.SERVICE_ACCOUNT) {
             return service;
         }
-        return users.computeIfAbsent(login, l -> new SshConnection(config.loginTarget(l), config.ssh()));
+        return users.computeIfAbsent(login, l -> new SshConnection(config.loginTarget(l), config.ssh(), onReconnect));
     }
 
     long commandsSent() {

@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -20,6 +21,9 @@ import org.oarspawner.spi.JobRef;
 import org.oarspawner.spi.JobRequest;
 import org.oarspawner.spi.JobStatus;
 import org.oarspawner.spi.Scheduler;
+import org.oarspawner.spi.SchedulerMetrics;
+import org.oarspawner.spi.SchedulerMetrics.Command;
+import org.oarspawner.spi.SchedulerMetrics.Outcome;
 import org.oarspawner.spi.SchedulerException;
 import org.oarspawner.spi.SchedulerException.Reason;
 import org.oarspawner.spi.SpawnKey;
@@ -31,6 +35,7 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OarScheduler.class);
 
     private final JobName names;
+    private final SchedulerMetrics metrics;
     private final Map<String, OarCluster> clusters = new LinkedHashMap<>();
     private final Map<String, WorkerExecutor> workers = new LinkedHashMap<>();
 
@@ -39,9 +44,14 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
      * @param workerThreads blocking SSH calls that may run at once per cluster
      */
     public OarScheduler(Vertx vertx, String instance, List<OarClusterConfig> configs, int workerThreads) {
+        this(vertx, instance, configs, workerThreads, SchedulerMetrics.NONE);
+    }
+
+    public OarScheduler(Vertx vertx, String instance, List<OarClusterConfig> configs, int workerThreads, SchedulerMetrics metrics) {
         this.names = new JobName(instance);
+        this.metrics = metrics;
         for (OarClusterConfig c : configs) {
-            clusters.put(c.name(), new OarCluster(c));
+            clusters.put(c.name(), new OarCluster(c, () -> metrics.reconnected(c.name())));
             workers.put(c.name(), vertx.createSharedWorkerExecutor("oar-" + c.name(), workerThreads));
         }
     }
@@ -76,13 +86,12 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
         String login = request.login();
         String dir = JobName.directoryOf(key);
         return onCluster(request.cluster(), c -> {
-            String path = c.files.stage(login, dir, List.of(
+            String path = timed(c, Command.STAGE, () -> c.files.stage(login, dir, List.of(
                     new StagedFile(JobScript.ENV, JobScript.environment(request.environment()).getBytes(StandardCharsets.UTF_8), 0600),
-                    new StagedFile(JobScript.SCRIPT, JobScript.script(request.command(), c.config.python()).getBytes(StandardCharsets.UTF_8), 0700)));
-            CommandResult result = c.connectionFor(login).exec(
-                    c.commands.asUser(login, c.commands.submit(request, names.of(key), path)));
+                    new StagedFile(JobScript.SCRIPT, JobScript.script(request.command(), c.config.python()).getBytes(StandardCharsets.UTF_8), 0700))));
             try {
-                long id = OarOutput.jobId(c.config.name(), result);
+                long id = timed(c, Command.OARSUB, () -> OarOutput.jobId(c.config.name(), c.connectionFor(login).exec(
+                        c.commands.asUser(login, c.commands.submit(request, names.of(key), path)))));
                 LOG.info("event=job_submitted user={} server={} cluster={} job={} login={}",
                         key.user(), key.server(), c.config.name(), id, login);
                 return new JobRef(c.config.name(), id, login);
@@ -102,8 +111,7 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
         }
         List<Long> ids = jobs.stream().map(JobRef::id).distinct().sorted().collect(Collectors.toList());
         return onCluster(cluster, c -> {
-            CommandResult r = c.service().exec(c.commands.status(ids));
-            requireSuccess(c, "oarstat", r);
+            CommandResult r = timed(c, Command.OARSTAT, () -> requireSuccess(c, "oarstat", c.service().exec(c.commands.status(ids))));
             Map<Long, JobStatus> seen = OarOutput.jobs(cluster, r.stdout(), names);
             Map<Long, JobStatus> result = new LinkedHashMap<>();
             for (JobRef job : jobs) {
@@ -116,8 +124,7 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
     @Override
     public Future<List<JobStatus>> findActive(String cluster) {
         return onCluster(cluster, c -> {
-            CommandResult r = c.service().exec(c.commands.activeByName(names));
-            requireSuccess(c, "oarstat", r);
+            CommandResult r = timed(c, Command.OARSTAT, () -> requireSuccess(c, "oarstat", c.service().exec(c.commands.activeByName(names))));
             return new ArrayList<>(OarOutput.jobs(cluster, r.stdout(), names).values().stream()
                     .filter(j -> j.key().isPresent()).toList());
         });
@@ -143,8 +150,8 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
     @Override
     public Future<CancelResult> cancel(JobRef job) {
         return onCluster(job.cluster(), c -> {
-            CommandResult r = c.connectionFor(job.login()).exec(c.commands.asUser(job.login(), c.commands.delete(job.id())));
-            CancelResult result = OarOutput.cancel(job.cluster(), r);
+            CancelResult result = timed(c, Command.OARDEL, () -> OarOutput.cancel(job.cluster(),
+                    c.connectionFor(job.login()).exec(c.commands.asUser(job.login(), c.commands.delete(job.id())))));
             LOG.info("event=job_cancel cluster={} job={} login={} result={}", job.cluster(), job.id(), job.login(), result);
             return result;
         });
@@ -161,7 +168,7 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
     @Override
     public Future<Void> ping(String cluster) {
         return onCluster(cluster, c -> {
-            requireSuccess(c, "true", c.service().exec("true"));
+            timed(c, Command.PING, () -> requireSuccess(c, "true", c.service().exec("true")));
             return null;
         });
     }
@@ -202,10 +209,28 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
         return c;
     }
 
-    private static void requireSuccess(OarCluster c, String what, CommandResult r) {
+    private static CommandResult requireSuccess(OarCluster c, String what, CommandResult r) {
         if (r.exitCode() != 0) {
             throw new SchedulerException(c.config.name(), Reason.FAILED, r.exitCode(),
                     what + " failed: " + oneLine(r.stderr().isBlank() ? r.stdout() : r.stderr()));
+        }
+        return r;
+    }
+
+    private interface Remote<T> {
+        T run() throws Exception;
+    }
+
+    /** Runs a remote step and reports its duration and outcome. */
+    private <T> T timed(OarCluster c, Command command, Remote<T> step) throws Exception {
+        long t0 = System.nanoTime();
+        Outcome outcome = Outcome.FAILURE;
+        try {
+            T result = step.run();
+            outcome = Outcome.SUCCESS;
+            return result;
+        } finally {
+            metrics.command(c.config.name(), command, outcome, Duration.ofNanos(System.nanoTime() - t0));
         }
     }
 

@@ -20,7 +20,9 @@ public final class Spawn {
     final String cluster;
     final String login;
     JobRef job;
-    SpawnState state = SpawnState.SUBMITTING;
+    volatile SpawnState state = SpawnState.SUBMITTING;
+    final Instant createdAt;
+    boolean outcomeRecorded;
     FailureReason failure;
     String message = "";
     List<String> nodes = List.of();
@@ -39,7 +41,8 @@ public final class Spawn {
     final List<SpawnEvent> events = new ArrayList<>();
     long nextEventId = 1;
 
-    Spawn(SpawnKey key, String cluster, String login) {
+    Spawn(SpawnKey key, String cluster, String login, Instant createdAt) {
+        this.createdAt = createdAt;
         this.key = key;
         this.cluster = cluster;
         this.login = login;

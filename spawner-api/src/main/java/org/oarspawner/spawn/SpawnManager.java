@@ -14,13 +14,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.oarspawner.metrics.SpawnMetrics;
 import org.oarspawner.spi.JobRequest;
 import org.oarspawner.spi.JobState;
 import org.oarspawner.spi.JobStatus;
@@ -45,11 +45,18 @@ public final class SpawnManager implements AutoCloseable {
     private final Duration startTimeout;
     private final Clock clock;
     private final HttpClient http;
-    private final Map<SpawnKey, Spawn> spawns = new LinkedHashMap<>();
+    // Concurrent only so that the metrics gauge may count from the scrape thread; all changes happen on the context.
+    private final Map<SpawnKey, Spawn> spawns = new ConcurrentHashMap<>();
+    private final SpawnMetrics metrics;
     private final Map<SpawnKey, List<Consumer<SpawnEvent>>> subscribers = new ConcurrentHashMap<>();
     private final List<Long> timers = new ArrayList<>();
 
     public SpawnManager(Vertx vertx, Scheduler scheduler, Duration tick, Duration startTimeout, Clock clock) {
+        this(vertx, scheduler, tick, startTimeout, clock, SpawnMetrics.NONE);
+    }
+
+    public SpawnManager(Vertx vertx, Scheduler scheduler, Duration tick, Duration startTimeout, Clock clock, SpawnMetrics metrics) {
+        this.metrics = metrics;
         this.vertx = vertx;
         this.context = vertx.getOrCreateContext();
         this.scheduler = scheduler;
@@ -68,7 +75,7 @@ public final class SpawnManager implements AutoCloseable {
             if (live != null && !live.state.isFinal()) {
                 return Future.succeededFuture(live.snapshot());
             }
-            Spawn s = new Spawn(request.key(), request.cluster(), request.login());
+            Spawn s = new Spawn(request.key(), request.cluster(), request.login(), clock.instant());
             spawns.put(request.key(), s);
             emit(s, SpawnState.SUBMITTING, 5, "Submitting the job to cluster " + s.cluster);
             return scheduler.submit(request).map(job -> {
@@ -84,6 +91,7 @@ public final class SpawnManager implements AutoCloseable {
                 s.failure = e instanceof SchedulerException se && se.reason() == SchedulerException.Reason.UNREACHABLE
                         ? FailureReason.UNREACHABLE : FailureReason.REJECTED;
                 String why = e instanceof SchedulerException se ? se.schedulerMessage() : String.valueOf(e.getMessage());
+                recordOutcome(s, s.failure == FailureReason.UNREACHABLE ? SpawnMetrics.Status.UNREACHABLE : SpawnMetrics.Status.REJECTED);
                 emit(s, SpawnState.FAILED, 100, "Cluster " + s.cluster + " refused the job: " + why);
                 return Future.failedFuture(e);
             });
@@ -128,7 +136,7 @@ public final class SpawnManager implements AutoCloseable {
                         if (known != null && known.job != null && known.job.id() == j.ref().id()) {
                             continue;
                         }
-                        Spawn s = new Spawn(key, j.ref().cluster(), j.ref().login());
+                        Spawn s = new Spawn(key, j.ref().cluster(), j.ref().login(), j.submitted().orElse(clock.instant()));
                         s.job = j.ref();
                         s.submittedAt = j.submitted().orElse(clock.instant());
                         spawns.put(key, s);
@@ -168,6 +176,7 @@ public final class SpawnManager implements AutoCloseable {
         if (tracked.isEmpty()) {
             return;
         }
+        metrics.polled(cluster);
         scheduler.status(cluster, tracked.stream().map(s -> s.job).toList()).onSuccess(statuses -> {
             List<Spawn> queued = new ArrayList<>();
             for (Spawn s : tracked) {
@@ -204,6 +213,9 @@ public final class SpawnManager implements AutoCloseable {
                 s.nodes = j.nodes();
                 if (s.state == SpawnState.QUEUED || s.state == SpawnState.SUBMITTING) {
                     s.runningAt = j.started().orElse(clock.instant());
+                    if (s.submittedAt != null) {
+                        metrics.queueWait(s.cluster, Duration.between(s.submittedAt, s.runningAt));
+                    }
                     emit(s, SpawnState.STARTING, 60, "Job " + s.job.id() + " is running on node " + String.join(",", j.nodes()));
                 }
                 if (s.state == SpawnState.STARTING) {
@@ -228,6 +240,7 @@ public final class SpawnManager implements AutoCloseable {
     private void ended(Spawn s, JobStatus j) {
         s.exitStatus = j.exitStatus();
         if (s.state == SpawnState.STOPPING) {
+            recordOutcome(s, SpawnMetrics.Status.CANCELLED);
             emit(s, SpawnState.STOPPED, 100, "Job " + s.job.id() + " was cancelled");
             scheduler.cleanUp(s.job, s.key);
             return;
@@ -250,6 +263,7 @@ public final class SpawnManager implements AutoCloseable {
             s.stderrTail = tail.succeeded() ? tail.result() : "";
             String message = "Job " + s.job.id() + " " + why
                     + (s.stderrTail.isBlank() ? "" : "; last lines of its stderr:\n" + s.stderrTail);
+            recordOutcome(s, SpawnMetrics.Status.valueOf(reason.name()));
             emit(s, SpawnState.FAILED, 100, message);
             scheduler.cleanUp(s.job, s.key);
         });
@@ -261,6 +275,7 @@ public final class SpawnManager implements AutoCloseable {
         }
         if (clock.instant().isAfter(s.runningAt.plus(startTimeout))) {
             s.failure = FailureReason.START_TIMEOUT;
+            recordOutcome(s, SpawnMetrics.Status.START_TIMEOUT);
             emit(s, SpawnState.FAILED, 100, "The notebook did not answer within " + startTimeout.toSeconds()
                     + " s of job " + s.job.id() + " starting; the job is cancelled");
             cancelOnce(s).onComplete(x -> scheduler.cleanUp(s.job, s.key));
@@ -280,6 +295,8 @@ public final class SpawnManager implements AutoCloseable {
             s.checking = false;
             if (r.succeeded() && r.result() && s.state == SpawnState.STARTING) {
                 s.readyAt = clock.instant();
+                metrics.runningToReady(s.cluster, Duration.between(s.runningAt, s.readyAt));
+                recordOutcome(s, SpawnMetrics.Status.SUCCESS);
                 emit(s, SpawnState.READY, 100, "Server ready at " + s.endpoint.url());
             }
         });
@@ -339,6 +356,18 @@ public final class SpawnManager implements AutoCloseable {
             }
         });
         return p.future();
+    }
+
+    /** Spawns of a cluster in a state; safe from any thread, for gauges. */
+    public int count(String cluster, SpawnState state) {
+        return (int) spawns.values().stream().filter(s -> s.cluster.equals(cluster) && s.state == state).count();
+    }
+
+    private void recordOutcome(Spawn s, SpawnMetrics.Status status) {
+        if (!s.outcomeRecorded) {
+            s.outcomeRecorded = true;
+            metrics.spawnFinished(s.cluster, status, Duration.between(s.createdAt, clock.instant()));
+        }
     }
 
     public Collection<String> clusters() {

@@ -42,7 +42,15 @@ public final class SshConnection implements AutoCloseable {
         T run(ChannelSftp sftp) throws SftpException;
     }
 
+    private final Runnable onReconnect;
+
     public SshConnection(SshTarget target, SshSettings settings) {
+        this(target, settings, () -> { });
+    }
+
+    /** @param onReconnect told each time a lost connection is made again, for metrics */
+    public SshConnection(SshTarget target, SshSettings settings, Runnable onReconnect) {
+        this.onReconnect = onReconnect;
         this.target = target;
         this.settings = settings;
         this.channels = new Semaphore(settings.maxChannels(), true);
@@ -161,6 +169,7 @@ public final class SshConnection implements AutoCloseable {
             connect();
             if (everConnected) {
                 reconnects.incrementAndGet();
+                onReconnect.run();
                 LOG.info("event=ssh_reconnected target={} failures={}", target, failures);
             }
             everConnected = true;

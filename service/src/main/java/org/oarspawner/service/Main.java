@@ -1,0 +1,85 @@
+package org.oarspawner.service;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import org.oarspawner.config.ConfigException;
+import org.oarspawner.config.ServiceConfig;
+import org.oarspawner.http.ApiServer;
+import org.oarspawner.metrics.MicrometerMetrics;
+import org.oarspawner.oar.OarClusterConfig;
+import org.oarspawner.oar.OarClusterConfigs;
+import org.oarspawner.oar.OarScheduler;
+import org.oarspawner.spawn.SpawnManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the service: reads the configuration, rebuilds the spawns from OAR, then serves the API.
+ * Usage: Main [config.yaml] (default $OARSPAWNER_CONFIG, then /etc/oarspawner/oarspawner.yaml).
+ */
+public final class Main {
+    private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        Path file = Path.of(args.length > 0 ? args[0]
+                : System.getenv().getOrDefault("OARSPAWNER_CONFIG", "/etc/oarspawner/oarspawner.yaml"));
+        ServiceConfig config;
+        List<OarClusterConfig> clusters;
+        try {
+            config = ServiceConfig.load(file, System.getenv());
+            clusters = OarClusterConfigs.from(config.clusters());
+        } catch (ConfigException e) {
+            System.err.println("oarspawner: bad configuration in " + file + ": " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Vertx vertx = Vertx.builder()
+                .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+                .withMetrics(new MicrometerMetricsFactory(registry)).build();
+        SpawnManager[] manager = new SpawnManager[1];
+        MicrometerMetrics metrics = new MicrometerMetrics(registry, clusters.stream().map(OarClusterConfig::name).toList(),
+                (cluster, state) -> manager[0] == null ? 0 : manager[0].count(cluster, state));
+        OarScheduler scheduler = new OarScheduler(vertx, config.instance(), clusters, 16, metrics);
+        manager[0] = new SpawnManager(vertx, scheduler, config.pollTick(), config.startTimeout(), Clock.systemUTC(), metrics);
+        recoverUntilDone(vertx, manager[0], config)
+                .compose(n -> new ApiServer(vertx, config, manager[0], scheduler, registry).start())
+                .onFailure(e -> {
+                    LOG.error("event=start_failed error=\"{}\"", e.getMessage());
+                    System.exit(1);
+                });
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            manager[0].close();
+            scheduler.close();
+        }));
+    }
+
+    /**
+     * OAR is the source of truth: the API opens only once every cluster's jobs are known again, so that a
+     * PUT can never make a second job for a spawn that OAR already holds.
+     */
+    private static Future<Integer> recoverUntilDone(Vertx vertx, SpawnManager manager, ServiceConfig config) {
+        Promise<Integer> done = Promise.promise();
+        attempt(vertx, manager, config, done);
+        return done.future();
+    }
+
+    private static void attempt(Vertx vertx, SpawnManager manager, ServiceConfig config, Promise<Integer> done) {
+        manager.recover().onSuccess(done::complete).onFailure(e -> {
+            LOG.warn("event=recover_failed retry_in_ms={} error=\"{}\"", config.pollTick().toMillis(), e.getMessage());
+            vertx.setTimer(config.pollTick().toMillis(), t -> attempt(vertx, manager, config, done));
+        });
+    }
+}

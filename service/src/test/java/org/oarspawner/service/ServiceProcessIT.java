@@ -1,0 +1,283 @@
+package org.oarspawner.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.oarspawner.oar.LocalCluster;
+
+/**
+ * The service as a real process, with deploy/config/oarspawner.yaml, killed with SIGKILL mid-queue and
+ * mid-start and started again: no spawn lost, no job orphaned or duplicated.
+ */
+class ServiceProcessIT {
+    static final Path CONFIG = Path.of(System.getProperty("user.dir")).getParent().resolve("deploy/config/oarspawner.yaml");
+    static final String INSTANCE = "proc";
+
+    private Process service;
+    private int port;
+    private String token;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private Vertx vertx;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        vertx = Vertx.vertx();
+        String secret = Files.readString(LocalCluster.STATE.resolve("jwt-secret")).strip();
+        token = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret)))
+                .generateToken(new JsonObject().put("sub", "jupyterhub").put("roles", new JsonArray().add("hub")),
+                        new JWTOptions().setIssuer("jupyterhub").setAudience(List.of("oarspawner")).setExpiresInSeconds(3600));
+        service = start();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (JsonObject s : servers()) {
+            call("DELETE", "/api/v1/users/" + s.getString("user") + "/servers/" + s.getString("name"), null);
+        }
+        waitUntil(() -> servers().stream().allMatch(s -> List.of("stopped", "failed").contains(s.getString("state"))), "all stopped");
+        service.destroyForcibly().waitFor();
+        vertx.close();
+    }
+
+    private Process start() throws Exception {
+        Path log = Files.createTempFile("oarspawner-service", ".log");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), CONFIG.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("OARSPAWNER_INSTANCE", INSTANCE);
+        pb.environment().put("OARSPAWNER_HTTP__PORT", Integer.toString(port));
+        pb.environment().put("OARSPAWNER_POLL_TICK", "500ms");
+        pb.environment().put("OARSPAWNER_CLUSTERS__GPU__LIMITS__MAX_CORES", "4");
+        Process p = pb.start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new AssertionError("the service exited: " + Files.readString(log));
+            }
+            try {
+                if (http.send(HttpRequest.newBuilder(URI.create(base() + "/health/live")).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
+                    return p;
+                }
+            } catch (IOException e) {
+                Thread.sleep(200);
+            }
+        }
+        throw new AssertionError("the service did not answer: " + Files.readString(log));
+    }
+
+    private String base() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    private HttpResponse<String> call(String method, String path, JsonObject body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path)).header("Authorization", "Bearer " + token)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body.encode()));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private List<JsonObject> servers() throws Exception {
+        List<JsonObject> out = new ArrayList<>();
+        new JsonArray(call("GET", "/api/v1/servers", null).body()).forEach(o -> out.add((JsonObject) o));
+        return out;
+    }
+
+    private JsonObject server(String user, String name) throws Exception {
+        return new JsonObject(call("GET", "/api/v1/users/" + user + "/servers/" + name, null).body());
+    }
+
+    private JsonObject waitFor(String user, String name, Predicate<JsonObject> until) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        JsonObject last = null;
+        while (System.nanoTime() < deadline) {
+            last = server(user, name);
+            if (until.test(last)) {
+                return last;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError(user + "/" + name + " never matched; last: " + last);
+    }
+
+    private interface Check {
+        boolean ok() throws Exception;
+    }
+
+    private static void waitUntil(Check check, String what) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (check.ok()) {
+                return;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("never: " + what);
+    }
+
+    private static JsonObject body(String cluster, int gpus, List<String> command) {
+        JsonObject b = new JsonObject().put("cluster", cluster).put("project", LocalCluster.PROJECT).put("walltime", "0:20")
+                .put("command", new JsonArray(command)).put("environment", new JsonObject().put("JUPYTERHUB_API_TOKEN", "t"));
+        return gpus > 0 ? b.put("gpus", gpus) : b.put("cores", 1);
+    }
+
+    /** How many unfinished jobs OAR holds under a spawn's job name. */
+    private static int jobsNamed(String user, String server) {
+        String out = LocalCluster.run("oarstat", "-J", "--sql",
+                "job_name = 'oarspawner:" + INSTANCE + ":" + user + ":" + server + "' and state not in ('Terminated','Error')");
+        return out.isBlank() ? 0 : new JsonObject(out).size();
+    }
+
+    @Test
+    void sigkillMidQueueLosesNothingAndDuplicatesNothing() throws Exception {
+        HttpResponse<String> fill = call("PUT", "/api/v1/users/bob/servers/fill", body("gpu", 2, List.of("sleep", "600")));
+        assertThat(fill.statusCode()).as(fill.body()).isEqualTo(201);
+        waitFor("bob", "fill", s -> s.getString("state").equals("starting"));
+        HttpResponse<String> put = call("PUT", "/api/v1/users/bob/servers/_default", body("gpu", 1, LocalCluster.HTTP_SERVER));
+        assertThat(put.statusCode()).isEqualTo(201);
+        long jobId = new JsonObject(put.body()).getLong("jobId");
+        JsonObject queued = waitFor("bob", "_default", s -> s.containsKey("estimatedStart"));
+        assertThat(queued.getString("state")).isEqualTo("queued");
+        assertThat(queued.getInteger("queuePosition")).isEqualTo(1);
+
+        service.destroyForcibly().waitFor();
+        service = start();
+
+        JsonObject found = waitFor("bob", "_default", s -> s.getString("state").equals("queued"));
+        assertThat(found.getLong("jobId")).isEqualTo(jobId);
+        // The hub lost its state and PUTs again: the same job comes back, with 200, and OAR holds one job.
+        HttpResponse<String> again = call("PUT", "/api/v1/users/bob/servers/_default", body("gpu", 1, LocalCluster.HTTP_SERVER));
+        assertThat(again.statusCode()).isEqualTo(200);
+        assertThat(new JsonObject(again.body()).getLong("jobId")).isEqualTo(jobId);
+        assertThat(jobsNamed("bob", "")).isEqualTo(1);
+        assertThat(jobsNamed("bob", "fill")).isEqualTo(1);
+
+        assertThat(call("DELETE", "/api/v1/users/bob/servers/_default", null).statusCode()).isEqualTo(202);
+        assertThat(waitFor("bob", "_default", s -> s.getString("state").equals("stopped")).getLong("jobId")).isEqualTo(jobId);
+        waitUntil(() -> jobsNamed("bob", "") == 0, "no job left for bob's default server");
+    }
+
+    @Test
+    void sigkillMidStartThenReadyWithProgressResumed() throws Exception {
+        // A notebook that takes a few seconds to listen, so that the kill lands while the spawn is starting.
+        List<String> slow = List.of("/bin/sh", "-c", "sleep 5; exec python3 -m http.server {port} --bind {host}");
+        HttpResponse<String> put = call("PUT", "/api/v1/users/bob/servers/slow", body("cpu", 0, slow));
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(201);
+        long jobId = new JsonObject(put.body()).getLong("jobId");
+        waitFor("bob", "slow", s -> s.getString("state").equals("starting"));
+
+        service.destroyForcibly().waitFor();
+        service = start();
+
+        // Events from the start, as a reconnecting client with no Last-Event-ID would read them.
+        CompletableFuture<List<JsonObject>> events = CompletableFuture.supplyAsync(() -> readEvents("/api/v1/users/bob/servers/slow/events", 0));
+        JsonObject ready = waitFor("bob", "slow", s -> s.getString("state").equals("ready"));
+        assertThat(ready.getLong("jobId")).isEqualTo(jobId);
+        assertThat(jobsNamed("bob", "slow")).isEqualTo(1);
+        assertThat(LocalCluster.get(ready.getString("url") + "/").statusCode()).isEqualTo(200);
+        List<JsonObject> seen = events.get();
+        assertThat(seen.get(seen.size() - 1).getBoolean("ready")).isTrue();
+        assertThat(seen).extracting(e -> e.getString("message")).anyMatch(m -> m.startsWith("Found job " + jobId));
+        assertThat(seen).extracting(e -> e.getInteger("progress")).isSorted();
+    }
+
+    @Test
+    void pollingStaysAtOneOarstatPerTickFor1And50Spawns() throws Exception {
+        double forOne = oarstatsPerPoll(1);
+        double forFifty = oarstatsPerPoll(50);
+        System.out.printf("oarstat per poll tick: 1 spawn -> %.2f, 50 spawns -> %.2f%n", forOne, forFifty);
+        assertThat(forOne).isEqualTo(1.0);
+        assertThat(forFifty).isEqualTo(forOne);
+    }
+
+    /** Starts n spawns on the CPU cluster, then counts oarstat commands and poll ticks over 5 s from /metrics. */
+    private double oarstatsPerPoll(int n) throws Exception {
+        List<CompletableFuture<HttpResponse<String>>> puts = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String path = "/api/v1/users/bob/servers/p" + n + "-" + i;
+            puts.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return call("PUT", path, body("cpu", 0, List.of("sleep", "600")));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        for (CompletableFuture<HttpResponse<String>> f : puts) {
+            assertThat(f.get().statusCode()).as(f.get().body()).isEqualTo(201);
+        }
+        Thread.sleep(1500);
+        double stats0 = metric("oarspawner_oar_command_duration_seconds_count", "cluster=\"cpu\",command=\"oarstat\",outcome=\"success\"");
+        double polls0 = metric("oarspawner_polls_total", "cluster=\"cpu\"");
+        Thread.sleep(5000);
+        double stats = metric("oarspawner_oar_command_duration_seconds_count", "cluster=\"cpu\",command=\"oarstat\",outcome=\"success\"") - stats0;
+        double polls = metric("oarspawner_polls_total", "cluster=\"cpu\"") - polls0;
+        assertThat(polls).isGreaterThanOrEqualTo(5);
+        for (int i = 0; i < n; i++) {
+            call("DELETE", "/api/v1/users/bob/servers/p" + n + "-" + i, null);
+        }
+        return stats / polls;
+    }
+
+    private double metric(String name, String labels) throws Exception {
+        String text = http.send(HttpRequest.newBuilder(URI.create(base() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        Matcher m = Pattern.compile("^" + Pattern.quote(name) + "\\{" + Pattern.quote(labels) + "[^}]*} ([0-9.eE+-]+)$",
+                Pattern.MULTILINE).matcher(text);
+        if (!m.find()) {
+            throw new AssertionError("no " + name + "{" + labels + "} in /metrics");
+        }
+        return Double.parseDouble(m.group(1));
+    }
+
+    private List<JsonObject> readEvents(String path, long lastEventId) {
+        try {
+            HttpRequest req = HttpRequest.newBuilder(URI.create(base() + path)).header("Authorization", "Bearer " + token)
+                    .header("Last-Event-ID", Long.toString(lastEventId)).timeout(Duration.ofSeconds(90)).build();
+            HttpResponse<java.io.InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+            List<JsonObject> events = new ArrayList<>();
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    if (line.startsWith("data: ")) {
+                        events.add(new JsonObject(line.substring(6)));
+                    }
+                }
+            }
+            return events;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

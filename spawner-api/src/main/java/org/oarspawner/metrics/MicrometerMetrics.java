@@ -1,0 +1,128 @@
+package org.oarspawner.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.ToIntBiFunction;
+import org.oarspawner.spawn.SpawnState;
+import org.oarspawner.spi.SchedulerMetrics;
+
+/**
+ * Prometheus meters, named in JupyterHub's style with the prefix oarspawner_. Every label value is registered
+ * at start, so each series exists before its first event.
+ */
+public final class MicrometerMetrics implements SpawnMetrics, SchedulerMetrics {
+    public static final String SPAWN_DURATION = "oarspawner.spawn.duration";
+    public static final String QUEUE_WAIT = "oarspawner.queue.wait";
+    public static final String RUNNING_TO_READY = "oarspawner.running.to.ready";
+    public static final String SPAWNS = "oarspawner.spawns";
+    public static final String OAR_COMMAND = "oarspawner.oar.command.duration";
+    public static final String SSH_RECONNECTS = "oarspawner.ssh.reconnects";
+    public static final String POLLS = "oarspawner.polls";
+
+    private static final Duration[] BUCKETS = {Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5),
+        Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofMinutes(5),
+        Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofHours(2), Duration.ofHours(4),
+        Duration.ofHours(8), Duration.ofHours(24)};
+    private static final Duration[] COMMAND_BUCKETS = {Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+        Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(10),
+        Duration.ofSeconds(30), Duration.ofSeconds(60)};
+
+    private final Map<String, Map<Status, Timer>> spawnDurations = new HashMap<>();
+    private final Map<String, Timer> queueWaits = new HashMap<>();
+    private final Map<String, Timer> runningToReady = new HashMap<>();
+    private final Map<String, Map<Command, Map<Outcome, Timer>>> commands = new HashMap<>();
+    private final Map<String, Counter> reconnects = new HashMap<>();
+    private final Map<String, Counter> polls = new HashMap<>();
+
+    /** @param spawnsIn counts the spawns of a cluster in a state, for the spawns gauge */
+    public MicrometerMetrics(MeterRegistry registry, Collection<String> clusters, ToIntBiFunction<String, SpawnState> spawnsIn) {
+        for (String cluster : clusters) {
+            Map<Status, Timer> byStatus = new EnumMap<>(Status.class);
+            for (Status s : Status.values()) {
+                byStatus.put(s, timer(registry, SPAWN_DURATION, "From the spawn request to ready or failure", BUCKETS,
+                        "cluster", cluster, "status", label(s)));
+            }
+            spawnDurations.put(cluster, byStatus);
+            queueWaits.put(cluster, timer(registry, QUEUE_WAIT, "From submission to OAR's Running", BUCKETS, "cluster", cluster));
+            runningToReady.put(cluster, timer(registry, RUNNING_TO_READY, "From OAR's Running to the notebook answering",
+                    BUCKETS, "cluster", cluster));
+            for (SpawnState state : SpawnState.values()) {
+                Gauge.builder(SPAWNS, () -> spawnsIn.applyAsInt(cluster, state)).description("Spawns by cluster and state")
+                        .tags("cluster", cluster, "state", label(state)).register(registry);
+            }
+            Map<Command, Map<Outcome, Timer>> byCommand = new EnumMap<>(Command.class);
+            for (Command c : Command.values()) {
+                Map<Outcome, Timer> byOutcome = new EnumMap<>(Outcome.class);
+                for (Outcome o : Outcome.values()) {
+                    byOutcome.put(o, timer(registry, OAR_COMMAND, "OAR commands on the frontend, over SSH", COMMAND_BUCKETS,
+                            "cluster", cluster, "command", label(c), "outcome", label(o)));
+                }
+                byCommand.put(c, byOutcome);
+            }
+            commands.put(cluster, byCommand);
+            reconnects.put(cluster, Counter.builder(SSH_RECONNECTS).description("SSH connections made again after a drop")
+                    .tags("cluster", cluster).register(registry));
+            polls.put(cluster, Counter.builder(POLLS).description("Poll ticks that sent a status command")
+                    .tags("cluster", cluster).register(registry));
+        }
+    }
+
+    private static Timer timer(MeterRegistry registry, String name, String description, Duration[] buckets, String... tags) {
+        return Timer.builder(name).description(description).tags(tags).serviceLevelObjectives(buckets)
+                .minimumExpectedValue(buckets[0]).maximumExpectedValue(buckets[buckets.length - 1]).register(registry);
+    }
+
+    private static String label(Enum<?> e) {
+        return e.name().toLowerCase().replace('_', '-');
+    }
+
+    @Override
+    public void spawnFinished(String cluster, Status status, Duration duration) {
+        record(spawnDurations.get(cluster) == null ? null : spawnDurations.get(cluster).get(status), duration);
+    }
+
+    @Override
+    public void queueWait(String cluster, Duration duration) {
+        record(queueWaits.get(cluster), duration);
+    }
+
+    @Override
+    public void runningToReady(String cluster, Duration duration) {
+        record(runningToReady.get(cluster), duration);
+    }
+
+    @Override
+    public void command(String cluster, Command command, Outcome outcome, Duration duration) {
+        Map<Command, Map<Outcome, Timer>> c = commands.get(cluster);
+        record(c == null ? null : c.get(command).get(outcome), duration);
+    }
+
+    @Override
+    public void polled(String cluster) {
+        Counter c = polls.get(cluster);
+        if (c != null) {
+            c.increment();
+        }
+    }
+
+    @Override
+    public void reconnected(String cluster) {
+        Counter c = reconnects.get(cluster);
+        if (c != null) {
+            c.increment();
+        }
+    }
+
+    private static void record(Timer t, Duration d) {
+        if (t != null && !d.isNegative()) {
+            t.record(d);
+        }
+    }
+}
