@@ -2,7 +2,7 @@
 # Installs what building oarspawner needs on Debian 12: a JDK 17 and Maven, from Debian's packages.
 set -euo pipefail
 need=""
-command -v javac >/dev/null 2>&1 && javac -version 2>&1 | grep -qE ' (1[7-9]|2[0-9])' || need="$need openjdk-17-jdk-headless"
+command -v javac >/dev/null 2>&1 && javac -version 2>&1 | grep -E ' (1[7-9]|2[0-9])' >/dev/null || need="$need openjdk-17-jdk-headless"
 command -v mvn >/dev/null 2>&1 || need="$need maven"
 if [ -n "$need" ]; then
   echo "[build-tools] installing:$need"

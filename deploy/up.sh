@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Brings up the local platform on a Debian 12 machine, as root: the OAR cluster (deploy/cluster/setup.sh),
-# then builds oarspawner and submits a demo notebook job through the OAR backend, printing its URL and timings.
-#   deploy/up.sh [runs]    runs > 1 submits that many jobs one after another and prints the median times
+# the oarspawner service (deploy/service.sh), then spawns one demo notebook through the service's API and
+# prints how long each step took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash deploy/install-build-tools.sh
 bash deploy/cluster/setup.sh
 mvn -B -ntp -q install -DskipTests
-mvn -B -ntp -q -pl oar-backend dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
-java -cp "oar-backend/target/classes:$(cat oar-backend/target/classpath.txt)" org.oarspawner.oar.Demo "${1:-1}"
+mvn -B -ntp -q -pl service dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+bash deploy/service.sh start
+echo "[up] API contract: http://127.0.0.1:8081/api/v1/openapi.yaml; metrics: http://127.0.0.1:8081/metrics"
+echo "[up] a demo spawn through the API (bench node, 1 core):"
+java -cp "service/target/classes:$(cat service/target/classpath.txt)" org.oarspawner.service.Bench \
+  http://127.0.0.1:8081 1 "$(cat /run/oarspawner.pid)"

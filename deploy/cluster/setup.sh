@@ -5,11 +5,13 @@
 #   frontend   localhost:22 (users' sshd; oarsub, oarstat, oardel)
 #   node-cpu   127.0.0.2, 4 cores, property cluster='cpu'
 #   node-gpu   127.0.0.3, 4 cores and 2 GPUs (A100 on cores 1-2, V100 on cores 3-4), cluster='gpu'
+#   node-bench 127.0.0.4, 128 cores, cluster='bench' (for deploy/bench.sh only)
 #
 # Test identities (keys and known_hosts under $STATE, default /var/lib/oarspawner-dev):
 #   alice, bob      ordinary users; their private keys are $STATE/keys/<user>
 #   oarspawner      service account; may run only oarsub/oarstat/oardel and the staging helper
 #                   as any user in group oarusers, through sudo (see deploy/cluster/sudoers)
+# No 'grep -q' after a pipe here: with pipefail, grep leaving early can fail the writer with SIGPIPE.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -35,6 +37,7 @@ install_packages() {
 hosts_entries() {
   grep -q ' node-cpu$' /etc/hosts || echo '127.0.0.2 node-cpu' >> /etc/hosts
   grep -q ' node-gpu$' /etc/hosts || echo '127.0.0.3 node-gpu' >> /etc/hosts
+  grep -q ' node-bench$' /etc/hosts || echo '127.0.0.4 node-bench' >> /etc/hosts
 }
 
 set_conf() { # key value
@@ -56,9 +59,9 @@ configure_oar() {
 }
 
 start_postgres() {
-  pg_lsclusters -h | awk '{print $4}' | grep -q online || pg_ctlcluster 15 main start
+  pg_lsclusters -h | awk '{print $4}' | grep online >/dev/null || pg_ctlcluster 15 main start
   for _ in $(seq 50); do pg_isready -q -h 127.0.0.1 && break; sleep 0.2; done
-  if ! su postgres -c "psql -tAc \"select 1 from pg_database where datname='oar'\"" | grep -q 1; then
+  if ! su postgres -c "psql -tAc \"select 1 from pg_database where datname='oar'\"" | grep 1 >/dev/null; then
     log "creating the OAR database"
     oar-database --create --db-is-local -y >/dev/null
   fi
@@ -82,7 +85,7 @@ start_almighty() {
 }
 
 add_property() { # name [-c]
-  oarproperty -l | grep -qx "$1" || oarproperty -a "$1" ${2:-} >/dev/null
+  oarproperty -l | grep -x "$1" >/dev/null || oarproperty -a "$1" ${2:-} >/dev/null
 }
 
 add_resources() {
@@ -93,16 +96,28 @@ add_resources() {
   add_property gpu
   add_property gpudevice
   add_property gpumodel -c
-  if [ -z "$(oarnodes -l 2>/dev/null)" ]; then
-    log "adding resources"
+  local nodes
+  nodes=$(oarnodes -l 2>/dev/null || true)
+  if ! grep -qx node-cpu <<<"$nodes"; then
+    log "adding node-cpu"
     for c in 1 2 3 4; do
       oarnodesetting -a -h node-cpu -p cluster=cpu -p host=node-cpu -p cpu=1 -p core=$c -p cpuset=$((c-1)) >/dev/null
     done
+  fi
+  if ! grep -qx node-gpu <<<"$nodes"; then
+    log "adding node-gpu"
     for c in 1 2 3 4; do
       local g=$(( (c+1)/2 )) model=A100
       [ $g = 2 ] && model=V100
       oarnodesetting -a -h node-gpu -p cluster=gpu -p host=node-gpu -p cpu=2 -p core=$((c+4)) -p cpuset=$((c-1)) \
         -p gpu=$g -p gpudevice=$((g-1)) -p gpumodel=$model >/dev/null
+    done
+  fi
+  # A wide node for deploy/bench.sh, so that a hundred one-core spawns run at once.
+  if ! grep -qx node-bench <<<"$nodes"; then
+    log "adding node-bench"
+    for c in $(seq 1 128); do
+      oarnodesetting -a -h node-bench -p cluster=bench -p host=node-bench -p cpu=3 -p core=$((c+8)) -p cpuset=$((c-1)) >/dev/null
     done
   fi
 }
@@ -111,7 +126,7 @@ admission_rules() {
   # Allow the job types GRICAD users use, with devel.
   local id
   id=$(oaradmissionrules -S | awk '/Check if job types are valid/{print prev} {prev=$0}' | grep -oE '[0-9]+' | head -1 || true)
-  if [ -n "$id" ] && ! oaradmissionrules -s "$id" -H | grep -qF 'qr/^devel$/'; then
+  if [ -n "$id" ] && ! oaradmissionrules -s "$id" -H | grep -F 'qr/^devel$/' >/dev/null; then
     oaradmissionrules -s "$id" -H > /tmp/oar-rule-types
     sed -i -E 's/^(my @types = \()/\1 qr\/^devel$\/,/' /tmp/oar-rule-types
     grep -q 'devel' /tmp/oar-rule-types || { log "could not whitelist devel in rule $id"; exit 1; }
@@ -119,7 +134,7 @@ admission_rules() {
   fi
   mkdir -p /etc/oar/oarspawner-dev
   echo bob > /etc/oar/oarspawner-dev/project-required
-  if ! oaradmissionrules -S | grep -q 'oarspawner-dev'; then
+  if ! oaradmissionrules -S | grep 'oarspawner-dev' >/dev/null; then
     oaradmissionrules -n -r "$HERE/admission-rules/devel-and-project.pl" -P 20 -Y >/dev/null
   fi
 }

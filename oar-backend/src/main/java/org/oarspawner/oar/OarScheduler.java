@@ -132,7 +132,7 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
 
     @Override
     public Future<Optional<Endpoint>> endpoint(JobRef job, SpawnKey key) {
-        return onCluster(job.cluster(), c -> c.files.read(job.login(), JobName.directoryOf(key), JobScript.endpointFile(job.id()))
+        return onCluster(job.cluster(), c -> timed(c, Command.STAGE, () -> c.files.read(job.login(), JobName.directoryOf(key), JobScript.endpointFile(job.id())))
                 .map(s -> s.strip().split("\\s+"))
                 .filter(parts -> parts.length == 2)
                 .map(parts -> new Endpoint(parts[0], Integer.parseInt(parts[1]))));
@@ -141,7 +141,8 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
     @Override
     public Future<String> stderrTail(JobRef job, SpawnKey key, int lines) {
         return onCluster(job.cluster(), c -> {
-            String all = c.files.read(job.login(), JobName.directoryOf(key), JobScript.stderrFile(job.id())).orElse("");
+            String all = timed(c, Command.STAGE, () -> c.files.read(job.login(), JobName.directoryOf(key), JobScript.stderrFile(job.id())))
+                    .orElse("");
             List<String> l = all.lines().toList();
             return String.join("\n", l.subList(Math.max(0, l.size() - lines), l.size()));
         });
@@ -160,8 +161,10 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
     @Override
     public Future<Void> cleanUp(JobRef job, SpawnKey key) {
         return onCluster(job.cluster(), c -> {
-            c.files.clean(job.login(), JobName.directoryOf(key));
-            return null;
+            return timed(c, Command.STAGE, () -> {
+                c.files.clean(job.login(), JobName.directoryOf(key));
+                return null;
+            });
         });
     }
 

@@ -215,15 +215,18 @@ class ServiceProcessIT {
 
     @Test
     void pollingStaysAtOneOarstatPerTickFor1And50Spawns() throws Exception {
-        double forOne = oarstatsPerPoll(1);
-        double forFifty = oarstatsPerPoll(50);
-        System.out.printf("oarstat per poll tick: 1 spawn -> %.2f, 50 spawns -> %.2f%n", forOne, forFifty);
-        assertThat(forOne).isEqualTo(1.0);
-        assertThat(forFifty).isEqualTo(forOne);
+        double[] one = oarstatsAndPolls(1);
+        double[] fifty = oarstatsAndPolls(50);
+        System.out.printf("over 10 s: 1 spawn -> %.0f oarstat for %.0f polls; 50 spawns -> %.0f oarstat for %.0f polls%n",
+                one[0], one[1], fifty[0], fifty[1]);
+        // One oarstat per poll whatever the number of spawns. A poll counts when it starts and its oarstat when it
+        // ends, so a read may fall between the two: the counts may differ by the one poll in flight, no more.
+        assertThat(one[0]).isCloseTo(one[1], org.assertj.core.data.Offset.offset(1.0));
+        assertThat(fifty[0]).isCloseTo(fifty[1], org.assertj.core.data.Offset.offset(1.0));
     }
 
-    /** Starts n spawns on the CPU cluster, then counts oarstat commands and poll ticks over 5 s from /metrics. */
-    private double oarstatsPerPoll(int n) throws Exception {
+    /** Starts n spawns on the CPU cluster, then counts oarstat commands and poll ticks over 10 s from /metrics. */
+    private double[] oarstatsAndPolls(int n) throws Exception {
         List<CompletableFuture<HttpResponse<String>>> puts = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             String path = "/api/v1/users/bob/servers/p" + n + "-" + i;
@@ -241,14 +244,14 @@ class ServiceProcessIT {
         Thread.sleep(1500);
         double stats0 = metric("oarspawner_oar_command_duration_seconds_count", "cluster=\"cpu\",command=\"oarstat\",outcome=\"success\"");
         double polls0 = metric("oarspawner_polls_total", "cluster=\"cpu\"");
-        Thread.sleep(5000);
+        Thread.sleep(10_000);
         double stats = metric("oarspawner_oar_command_duration_seconds_count", "cluster=\"cpu\",command=\"oarstat\",outcome=\"success\"") - stats0;
         double polls = metric("oarspawner_polls_total", "cluster=\"cpu\"") - polls0;
-        assertThat(polls).isGreaterThanOrEqualTo(5);
+        assertThat(polls).isGreaterThanOrEqualTo(10);
         for (int i = 0; i < n; i++) {
             call("DELETE", "/api/v1/users/bob/servers/p" + n + "-" + i, null);
         }
-        return stats / polls;
+        return new double[] {stats, polls};
     }
 
     private double metric(String name, String labels) throws Exception {

@@ -354,6 +354,9 @@ public final class ApiServer {
             v.queuePosition().ifPresent(p -> o.put("queuePosition", p));
             v.scheduledStart().ifPresent(t -> o.put("estimatedStart", t.toString()));
             v.walltimeLeft(now).ifPresent(d -> o.put("walltimeLeftSeconds", d.toSeconds()));
+            v.submittedAt().ifPresent(t -> o.put("submittedAt", t.toString()));
+            v.runningAt().ifPresent(t -> o.put("runningAt", t.toString()));
+            v.readyAt().ifPresent(t -> o.put("readyAt", t.toString()));
             v.failure().ifPresent(f -> o.put("failure", f.name().toLowerCase()));
             v.exitStatus().ifPresent(x -> o.put("exitStatus", x));
             if (!v.stderrTail().isEmpty()) {

@@ -37,6 +37,8 @@ public final class Spawn {
     String stderrTail = "";
     Instant announcedStart;
     boolean checking;
+    int readyChecks;
+    boolean retryScheduled;
     boolean cancelSent;
     final List<SpawnEvent> events = new ArrayList<>();
     long nextEventId = 1;

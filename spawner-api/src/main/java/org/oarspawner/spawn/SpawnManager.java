@@ -43,6 +43,7 @@ public final class SpawnManager implements AutoCloseable {
     private final Context context;
     private final Scheduler scheduler;
     private final Duration startTimeout;
+    private final Duration tick;
     private final Clock clock;
     private final HttpClient http;
     // Concurrent only so that the metrics gauge may count from the scrape thread; all changes happen on the context.
@@ -61,6 +62,7 @@ public final class SpawnManager implements AutoCloseable {
         this.context = vertx.getOrCreateContext();
         this.scheduler = scheduler;
         this.startTimeout = startTimeout;
+        this.tick = tick;
         this.clock = clock;
         this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2000).setIdleTimeout(5));
         for (String cluster : scheduler.clusters()) {
@@ -293,6 +295,17 @@ public final class SpawnManager implements AutoCloseable {
                 });
         check.onComplete(r -> {
             s.checking = false;
+            if (!(r.succeeded() && r.result()) && s.state == SpawnState.STARTING && !s.retryScheduled) {
+                // The notebook is moments from listening: look again soon (250 ms, doubling), not a whole tick later.
+                long delay = Math.min(tick.toMillis(), 250L << Math.min(s.readyChecks++, 6));
+                s.retryScheduled = true;
+                vertx.setTimer(delay, t -> {
+                    s.retryScheduled = false;
+                    if (s.state == SpawnState.STARTING) {
+                        checkReady(s);
+                    }
+                });
+            }
             if (r.succeeded() && r.result() && s.state == SpawnState.STARTING) {
                 s.readyAt = clock.instant();
                 metrics.runningToReady(s.cluster, Duration.between(s.runningAt, s.readyAt));

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Starts or stops the oarspawner service in the background with deploy/config/oarspawner.yaml.
+#   deploy/service.sh start|stop|restart|status      log: /var/log/oarspawner.log, pid: /run/oarspawner.pid
+# The build must exist (deploy/up.sh builds it). OARSPAWNER_* variables override configuration keys.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PID=/run/oarspawner.pid
+LOG=/var/log/oarspawner.log
+CONFIG="${OARSPAWNER_CONFIG:-$PWD/deploy/config/oarspawner.yaml}"
+running() { [ -f "$PID" ] && kill -0 "$(cat "$PID")" 2>/dev/null; }
+port() { echo "${OARSPAWNER_HTTP__PORT:-8081}"; }
+start() {
+  if running; then echo "[service] already running (pid $(cat "$PID"))"; return; fi
+  [ -f service/target/classpath.txt ] || { echo "[service] not built: run deploy/up.sh"; exit 1; }
+  nohup java -cp "service/target/classes:spawner-api/target/classes:oar-backend/target/classes:$(cat service/target/classpath.txt)" \
+    org.oarspawner.service.Main "$CONFIG" >> "$LOG" 2>&1 &
+  echo $! > "$PID"
+  for _ in $(seq 150); do
+    if curl -fsS "http://127.0.0.1:$(port)/health/live" >/dev/null 2>&1; then
+      echo "[service] listening on http://127.0.0.1:$(port) (pid $(cat "$PID"), log $LOG)"; return
+    fi
+    running || { echo "[service] exited; last lines of $LOG:"; tail -20 "$LOG"; exit 1; }
+    sleep 0.2
+  done
+  echo "[service] did not answer in 30 s; see $LOG"; exit 1
+}
+stop() { if running; then kill "$(cat "$PID")"; rm -f "$PID"; echo "[service] stopped"; fi; }
+case "${1:-start}" in
+  start) start ;;
+  stop) stop ;;
+  restart) stop; sleep 1; start ;;
+  status) if running; then echo "running (pid $(cat "$PID"))"; else echo "stopped"; exit 3; fi ;;
+  *) echo "usage: $0 start|stop|restart|status"; exit 2 ;;
+esac
