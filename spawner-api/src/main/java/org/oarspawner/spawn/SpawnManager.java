@@ -51,6 +51,7 @@ public final class SpawnManager implements AutoCloseable {
     private final SpawnMetrics metrics;
     private final Map<SpawnKey, List<Consumer<SpawnEvent>>> subscribers = new ConcurrentHashMap<>();
     private final List<Long> timers = new ArrayList<>();
+    private final java.util.Set<String> polling = new java.util.HashSet<>();
 
     public SpawnManager(Vertx vertx, Scheduler scheduler, Duration tick, Duration startTimeout, Clock clock) {
         this(vertx, scheduler, tick, startTimeout, clock, SpawnMetrics.NONE);
@@ -175,11 +176,12 @@ public final class SpawnManager implements AutoCloseable {
     void tick(String cluster) {
         List<Spawn> tracked = spawns.values().stream()
                 .filter(s -> s.cluster.equals(cluster) && s.job != null && !s.state.isFinal()).toList();
-        if (tracked.isEmpty()) {
+        // A slow frontend must not pile polls up: a tick skips while the last poll is still out.
+        if (tracked.isEmpty() || !polling.add(cluster)) {
             return;
         }
         metrics.polled(cluster);
-        scheduler.status(cluster, tracked.stream().map(s -> s.job).toList()).onSuccess(statuses -> {
+        scheduler.status(cluster, tracked.stream().map(s -> s.job).toList()).onComplete(x -> polling.remove(cluster)).onSuccess(statuses -> {
             List<Spawn> queued = new ArrayList<>();
             for (Spawn s : tracked) {
                 JobStatus j = statuses.get(s.job.id());
