@@ -69,6 +69,21 @@ public final class ApiServer {
         JsonObject contractJson = new JsonObject(io.vertx.core.json.Json.encode(readYaml(contractText)));
         return OpenAPIContract.from(vertx, contractJson).compose(contract -> {
             Router root = Router.router(vertx);
+            JWTAuthHandler authentication = JWTAuthHandler.create(jwt());
+            if (!config.openOps()) {
+                // Health and metrics only for operators' tokens (role admin or hub).
+                for (String path : List.of("/health/*", "/metrics")) {
+                    root.route(path).handler(authentication);
+                    root.route(path).handler(rc -> {
+                        JsonArray roles = rc.user().principal().getJsonArray("roles", new JsonArray());
+                        if (roles.contains("admin") || roles.contains("hub")) {
+                            rc.next();
+                        } else {
+                            error(rc.response(), 403, "forbidden", "health and metrics need the role admin or hub", null);
+                        }
+                    });
+                }
+            }
             root.get("/health/live").handler(rc -> json(rc.response(), 200, new JsonObject().put("status", "up")));
             root.get("/health/ready").handler(this::ready);
             if (registry != null) {
@@ -78,7 +93,6 @@ public final class ApiServer {
             root.get("/api/v1/openapi.yaml").handler(rc -> rc.response().putHeader("content-type", "application/yaml")
                     .end(contractText));
 
-            JWTAuthHandler authentication = JWTAuthHandler.create(jwt());
             // The body is read and the token checked before validation, so 401 and 403 come before 400.
             RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
             builder.security("jwt").httpHandler(authentication);

@@ -49,6 +49,7 @@ class ApiServerTest {
     Vertx vertx;
     SpawnManager manager;
     int port;
+    int closedOpsPort;
     KeyPair trusted;
     KeyPair stranger;
     final HttpClient http = HttpClient.newHttpClient();
@@ -82,10 +83,15 @@ class ApiServerTest {
                   cpu-small: {display: "1 core, 2 h", cluster: cpu, cores: 1, walltime: "2:00"}
                   gpu-a100: {display: "1 GPU A100, 4 h", cluster: gpu, gpus: 1, gpuModel: A100, walltime: "4:00"}
                 """.replace("DIR", dir.toString());
-        ServiceConfig config = ServiceConfig.from(ConfigNode.of(new ObjectMapper(new YAMLFactory()).readTree(yaml), Map.of()));
         manager = new SpawnManager(vertx, new NoClusterScheduler(), Duration.ofSeconds(1), Duration.ofMinutes(1), Clock.systemUTC());
+        port = startServer(yaml, Map.of());
+        closedOpsPort = startServer(yaml, Map.of("OARSPAWNER_HTTP__OPEN_OPS", "false"));
+    }
+
+    private int startServer(String yaml, Map<String, String> env) throws Exception {
+        ServiceConfig config = ServiceConfig.from(ConfigNode.of(new ObjectMapper(new YAMLFactory()).readTree(yaml), env));
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        port = new ApiServer(vertx, config, manager, new NoClusterScheduler(), registry).start()
+        return new ApiServer(vertx, config, manager, new NoClusterScheduler(), registry).start()
                 .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS).actualPort();
     }
 
@@ -125,6 +131,10 @@ class ApiServerTest {
     }
 
     HttpResponse<String> call(String method, String path, String token, String body) throws Exception {
+        return call(port, method, path, token, body);
+    }
+
+    HttpResponse<String> call(int port, String method, String path, String token, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (token != null) {
@@ -260,5 +270,14 @@ class ApiServerTest {
         assertThat(contract.body()).startsWith("openapi: 3.1.0");
         assertThat(call("GET", "/metrics", null, null).statusCode()).isEqualTo(200);
         assertError(call("GET", "/nowhere", null, null), 404, "not_found");
+    }
+
+    @Test
+    void opsEndpointsMayBeClosed() throws Exception {
+        assertError(call(closedOpsPort, "GET", "/metrics", null, null), 401, "unauthorized");
+        assertError(call(closedOpsPort, "GET", "/health/live", null, null), 401, "unauthorized");
+        assertError(call(closedOpsPort, "GET", "/metrics", user("alice"), null), 403, "forbidden");
+        assertThat(call(closedOpsPort, "GET", "/metrics", hub(), null).statusCode()).isEqualTo(200);
+        assertThat(call(closedOpsPort, "GET", "/health/live", hub(), null).statusCode()).isEqualTo(200);
     }
 }

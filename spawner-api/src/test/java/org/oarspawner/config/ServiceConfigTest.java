@@ -1,0 +1,97 @@
+package org.oarspawner.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ServiceConfigTest {
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void secret() throws Exception {
+        Files.writeString(dir.resolve("secret"), "x".repeat(40));
+        Files.writeString(dir.resolve("short"), "x".repeat(10));
+    }
+
+    private static final String BASE = """
+            http: {port: 9000}
+            jwt: {issuer: jupyterhub, hmacSecretFile: DIR/secret}
+            clusters:
+              gpu: {limits: {maxGpus: 2, gpuModels: [A100]}}
+            """;
+
+    private ServiceConfig config(String yaml, Map<String, String> env) throws Exception {
+        return ServiceConfig.from(ConfigNode.of(new ObjectMapper(new YAMLFactory()).readTree(yaml.replace("DIR", dir.toString())), env));
+    }
+
+    private void assertRefused(String yaml, String message) {
+        assertThatThrownBy(() -> config(yaml, Map.of())).isInstanceOf(ConfigException.class).hasMessageContaining(message);
+    }
+
+    @Test
+    void defaults() throws Exception {
+        ServiceConfig c = config(BASE, Map.of());
+        assertThat(c.instance()).isEqualTo("hub");
+        assertThat(c.host()).isEqualTo("127.0.0.1");
+        assertThat(c.port()).isEqualTo(9000);
+        assertThat(c.pollTick()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.startTimeout()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(c.jwt().audience()).containsExactly("oarspawner");
+        assertThat(c.jwt().leeway()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.openOps()).isTrue();
+        assertThat(c.limits().get("gpu").maxGpus()).isEqualTo(2);
+        assertThat(c.logins().loginOf("alice")).contains("alice");
+        assertThat(c.logins().loginOf("alice@example.org")).isEmpty();
+    }
+
+    @Test
+    void environmentOverrides() throws Exception {
+        ServiceConfig c = config(BASE, Map.of("OARSPAWNER_POLL_TICK", "1s", "OARSPAWNER_HTTP__PORT", "9100",
+                "OARSPAWNER_INSTANCE", "hub2", "OTHER_VAR", "ignored"));
+        assertThat(c.pollTick()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(c.port()).isEqualTo(9100);
+        assertThat(c.instance()).isEqualTo("hub2");
+    }
+
+    @Test
+    void loginMappings() throws Exception {
+        ServiceConfig template = config(BASE + "logins: {mode: template, template: \"{user}-ext\"}\n", Map.of());
+        assertThat(template.logins().loginOf("alice")).contains("alice-ext");
+        ServiceConfig table = config(BASE + "logins: {mode: table, table: {alice@example.org: alice, bob: robert}}\n", Map.of());
+        assertThat(table.logins().loginOf("alice@example.org")).contains("alice");
+        assertThat(table.logins().loginOf("bob")).contains("robert");
+        assertThat(table.logins().loginOf("carol")).isEmpty();
+        assertRefused(BASE + "logins: {mode: table}\n", "logins.table must list hub users");
+        assertRefused(BASE + "logins: {mode: template, template: ext}\n", "logins.template must contain {user}");
+        assertRefused(BASE + "logins: {mode: table, table: {alice: Alice}}\n", "logins.table.alice must be a POSIX login");
+        assertRefused(BASE + "logins: {mode: ldap}\n", "logins.mode must be one of [same, template, table]");
+    }
+
+    @Test
+    void badValuesNameTheirKey() {
+        assertRefused(BASE.replace("port: 9000", "port: 99999"), "http.port must be between 0 and 65535, got 99999");
+        assertRefused(BASE.replace("hmacSecretFile: DIR/secret", "hmacSecretFile: DIR/short"), "jwt.hmacSecretFile must hold at least 32 characters");
+        assertRefused(BASE.replace(", hmacSecretFile: DIR/secret", ""), "jwt.publicKeys or hmacSecretFile is required");
+        assertRefused(BASE.replace("hmacSecretFile: DIR/secret", "hmacSecretFile: DIR/none"), "jwt.hmacSecretFile: no readable file");
+        assertRefused(BASE + "pollTick: fast\n", "pollTick must be a duration like 500ms");
+        assertRefused(BASE + "pollTick: 10ms\n", "pollTick must be between");
+        assertRefused(BASE + "instance: Hub_1\n", "instance must be 1-32 characters");
+        assertRefused(BASE + "profiles:\n  p: {cluster: cpu}\n", "profiles.p.cluster names no configured cluster: 'cpu'; configured are [gpu]");
+        assertRefused(BASE + "profiles:\n  p: {cluster: gpu, gpus: 1, gpuModel: H100}\n", "profiles.p.gpuModel 'H100' is not in clusters.gpu.limits.gpuModels");
+        assertRefused(BASE + "profiles:\n  p: {cluster: gpu, walltime: soon}\n", "profiles.p.walltime must be a walltime like 2:00");
+        assertRefused(BASE.replace("gpuModels: [A100]", "gpuModels: [\"A 100\"]"), "clusters.gpu.limits.gpuModels holds 'A 100'");
+        assertRefused(BASE.replace("jwt: {", "jwt: {publicKeys: {k: {algorithm: HS512, pem: DIR/secret}}, "), "jwt.publicKeys.k.algorithm must be ES256 or RS256");
+        assertRefused("http: {}\n", "clusters is required");
+        assertRefused(BASE.replace("jwt: {issuer: jupyterhub, hmacSecretFile: DIR/secret}\n", ""), "jwt is required");
+    }
+}
