@@ -134,6 +134,16 @@ class SpawnLifecycleIT {
     }
 
     @Test
+    void twoConcurrentStartsMakeOneJob() {
+        JobRequest r = request("twice", "cpu").build();
+        var first = manager.start(r);
+        var second = manager.start(r);
+        assertThat(await(first).jobId()).isPresent().isEqualTo(await(second).jobId());
+        long ours = await(scheduler.findActive("cpu")).stream().filter(j -> j.key().equals(java.util.Optional.of(r.key()))).count();
+        assertThat(ours).isEqualTo(1);
+    }
+
+    @Test
     void aJobThatExitsEarlySaysWhy() {
         JobRequest r = request("crash", "cpu")
                 .command("/bin/sh", "-c", "echo 'ModuleNotFoundError: No module named jupyterhub' >&2; exit 3").build();

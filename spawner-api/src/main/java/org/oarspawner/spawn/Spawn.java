@@ -39,6 +39,8 @@ public final class Spawn {
     boolean checking;
     int readyChecks;
     boolean retryScheduled;
+    /** While oarsub runs: its outcome, which a concurrent start for the same spawn waits for too. */
+    io.vertx.core.Future<View> submission;
     boolean cancelSent;
     final List<SpawnEvent> events = new ArrayList<>();
     long nextEventId = 1;

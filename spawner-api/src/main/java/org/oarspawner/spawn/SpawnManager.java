@@ -76,12 +76,12 @@ public final class SpawnManager implements AutoCloseable {
         return onContext(() -> {
             Spawn live = spawns.get(request.key());
             if (live != null && !live.state.isFinal()) {
-                return Future.succeededFuture(live.snapshot());
+                return live.job == null && live.submission != null ? live.submission : Future.succeededFuture(live.snapshot());
             }
             Spawn s = new Spawn(request.key(), request.cluster(), request.login(), clock.instant());
             spawns.put(request.key(), s);
             emit(s, SpawnState.SUBMITTING, 5, "Submitting the job to cluster " + s.cluster);
-            return scheduler.submit(request).map(job -> {
+            s.submission = scheduler.submit(request).map(job -> {
                 s.job = job;
                 s.submittedAt = clock.instant();
                 if (s.state == SpawnState.STOPPING) {
@@ -98,6 +98,7 @@ public final class SpawnManager implements AutoCloseable {
                 emit(s, SpawnState.FAILED, 100, "Cluster " + s.cluster + " refused the job: " + why);
                 return Future.failedFuture(e);
             });
+            return s.submission;
         });
     }
 
