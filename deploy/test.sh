@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 t0=$(date +%s)
 bash deploy/install-build-tools.sh
+bash deploy/install-platform.sh
 bash deploy/cluster/setup.sh
 bash deploy/cluster/clear-jobs.sh
 mvn -B -ntp verify "$@"

@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash deploy/install-build-tools.sh
+bash deploy/install-platform.sh
 bash deploy/cluster/setup.sh
 mvn -B -ntp -q install -DskipTests
 mvn -B -ntp -q -pl service dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
