@@ -10,6 +10,7 @@ import io.vertx.ext.web.client.WebClientOptions;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.oarspawner.spawn.HubRoutes;
 import org.oarspawner.spi.RouteRegistry;
 
 /** configurable-http-proxy's REST API: /api/routes with {@code Authorization: token ...}. */

@@ -11,14 +11,14 @@ import java.util.UUID;
  * A real configurable-http-proxy from Debian's package (node-configurable-http-proxy), on free loopback ports.
  * Debian's CHP needs NODE_PATH set to find its modules with the Node.js these machines carry.
  */
-final class Chp implements AutoCloseable {
-    final int port;
-    final int apiPort;
-    final String token = "chp-" + UUID.randomUUID();
+public final class Chp implements AutoCloseable {
+    public final int port;
+    public final int apiPort;
+    public final String token = "chp-" + UUID.randomUUID();
     private Process process;
     final Path log;
 
-    Chp() throws IOException {
+    public Chp() throws IOException {
         port = freePort();
         apiPort = freePort();
         log = Files.createTempFile("chp", ".log");
@@ -46,17 +46,17 @@ final class Chp implements AutoCloseable {
     }
 
     /** Kills CHP and starts it again on the same ports, with an empty routing table. */
-    void restart() throws IOException, InterruptedException {
+    public void restart() throws IOException, InterruptedException {
         process.destroy();
         process.waitFor();
         start();
     }
 
-    String apiUrl() {
+    public String apiUrl() {
         return "http://127.0.0.1:" + apiPort;
     }
 
-    String publicUrl() {
+    public String publicUrl() {
         return "http://127.0.0.1:" + port;
     }
 

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.oarspawner.spawn.HubRoutes;
 import org.oarspawner.spi.RouteRegistry.Route;
 import org.oarspawner.spi.SpawnKey;
 

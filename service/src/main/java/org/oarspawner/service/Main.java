@@ -18,6 +18,7 @@ import org.oarspawner.metrics.MicrometerMetrics;
 import org.oarspawner.oar.OarClusterConfig;
 import org.oarspawner.oar.OarClusterConfigs;
 import org.oarspawner.oar.OarScheduler;
+import org.oarspawner.proxy.ChpRouteRegistry;
 import org.oarspawner.spawn.SpawnManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,7 +54,9 @@ public final class Main {
         MicrometerMetrics metrics = new MicrometerMetrics(registry, clusters.stream().map(OarClusterConfig::name).toList(),
                 (cluster, state) -> manager[0] == null ? 0 : manager[0].count(cluster, state));
         OarScheduler scheduler = new OarScheduler(vertx, config.instance(), clusters, 16, metrics);
-        manager[0] = new SpawnManager(vertx, scheduler, config.pollTick(), config.startTimeout(), Clock.systemUTC(), metrics);
+        ChpRouteRegistry routes = config.proxy().map(p -> new ChpRouteRegistry(vertx, p.apiUrl(), p.token())).orElse(null);
+        manager[0] = new SpawnManager(vertx, scheduler, config.pollTick(), config.startTimeout(), Clock.systemUTC(), metrics,
+                routes, config.proxy().map(ServiceConfig.Proxy::baseUrl).orElse("/"));
         recoverUntilDone(vertx, manager[0], config)
                 .compose(n -> new ApiServer(vertx, config, manager[0], scheduler, registry).start())
                 .onFailure(e -> {

@@ -18,7 +18,12 @@ import org.oarspawner.spi.Grammar;
  */
 public record ServiceConfig(String instance, String host, int port, Optional<Tls> tls, Jwt jwt, boolean openOps,
                             Duration pollTick, Duration startTimeout, LoginMapping logins,
-                            Map<String, ClusterLimits> limits, Map<String, Profile> profiles, ConfigNode clusters) {
+                            Map<String, ClusterLimits> limits, Map<String, Profile> profiles, ConfigNode clusters,
+                            Optional<Proxy> proxy) {
+
+    /** configurable-http-proxy's API, whose routes the service keeps in step with the spawns. */
+    public record Proxy(String apiUrl, String token, String baseUrl) {
+    }
 
     public record Tls(Path certificate, Path key) {
     }
@@ -56,7 +61,24 @@ public record ServiceConfig(String instance, String host, int port, Optional<Tls
                 jwt(root.child("jwt")), http.bool("openOps", true),
                 root.duration("pollTick", Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofMinutes(10)),
                 root.duration("startTimeout", Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofHours(2)),
-                LoginMapping.from(root.optionalChild("logins")), limits, profiles, clusters);
+                LoginMapping.from(root.optionalChild("logins")), limits, profiles, clusters,
+                root.optionalChild("proxy").map(ServiceConfig::proxy));
+    }
+
+    private static Proxy proxy(ConfigNode p) {
+        String api = p.string("apiUrl");
+        if (!api.matches("^https?://[^\\s/]+(/.*)?$")) {
+            throw p.error("apiUrl", "must be an http(s) URL like http://127.0.0.1:8001, got '" + api + "'");
+        }
+        // JupyterHub's own convention: the token comes from CONFIGPROXY_AUTH_TOKEN unless a file is given.
+        String token = p.optionalString("authTokenFile").map(f -> read(p, "authTokenFile").strip())
+                .or(() -> Optional.ofNullable(System.getenv("CONFIGPROXY_AUTH_TOKEN")))
+                .orElseThrow(() -> p.error("authTokenFile", "or the environment variable CONFIGPROXY_AUTH_TOKEN is required"));
+        String base = p.string("baseUrl", "/");
+        if (!base.startsWith("/")) {
+            throw p.error("baseUrl", "must start with '/', got '" + base + "'");
+        }
+        return new Proxy(api, token, base);
     }
 
     private static Jwt jwt(ConfigNode j) {

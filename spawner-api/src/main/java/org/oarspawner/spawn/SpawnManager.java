@@ -24,6 +24,7 @@ import org.oarspawner.metrics.SpawnMetrics;
 import org.oarspawner.spi.JobRequest;
 import org.oarspawner.spi.JobState;
 import org.oarspawner.spi.JobStatus;
+import org.oarspawner.spi.RouteRegistry;
 import org.oarspawner.spi.Scheduler;
 import org.oarspawner.spi.SchedulerException;
 import org.oarspawner.spi.SpawnKey;
@@ -49,6 +50,8 @@ public final class SpawnManager implements AutoCloseable {
     // Concurrent only so that the metrics gauge may count from the scrape thread; all changes happen on the context.
     private final Map<SpawnKey, Spawn> spawns = new ConcurrentHashMap<>();
     private final SpawnMetrics metrics;
+    private final RouteRegistry routes;
+    private final String baseUrl;
     private final Map<SpawnKey, List<Consumer<SpawnEvent>>> subscribers = new ConcurrentHashMap<>();
     private final List<Long> timers = new ArrayList<>();
     private final java.util.Set<String> polling = new java.util.HashSet<>();
@@ -58,6 +61,17 @@ public final class SpawnManager implements AutoCloseable {
     }
 
     public SpawnManager(Vertx vertx, Scheduler scheduler, Duration tick, Duration startTimeout, Clock clock, SpawnMetrics metrics) {
+        this(vertx, scheduler, tick, startTimeout, clock, metrics, null, "/");
+    }
+
+    /**
+     * @param routes  the proxy's routing table, kept in step with the spawns (null: JupyterHub alone routes)
+     * @param baseUrl JupyterHub's base URL, which prefixes every route's path
+     */
+    public SpawnManager(Vertx vertx, Scheduler scheduler, Duration tick, Duration startTimeout, Clock clock, SpawnMetrics metrics,
+                        RouteRegistry routes, String baseUrl) {
+        this.routes = routes;
+        this.baseUrl = baseUrl;
         this.metrics = metrics;
         this.vertx = vertx;
         this.context = vertx.getOrCreateContext();
@@ -68,6 +82,9 @@ public final class SpawnManager implements AutoCloseable {
         this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2000).setIdleTimeout(5));
         for (String cluster : scheduler.clusters()) {
             context.runOnContext(v -> timers.add(vertx.setPeriodic(tick.toMillis(), id -> tick(cluster))));
+        }
+        if (routes != null) {
+            context.runOnContext(v -> timers.add(vertx.setPeriodic(tick.toMillis(), id -> syncRoutes())));
         }
     }
 
@@ -244,6 +261,7 @@ public final class SpawnManager implements AutoCloseable {
 
     private void ended(Spawn s, JobStatus j) {
         s.exitStatus = j.exitStatus();
+        removeRoute(s);
         if (s.state == SpawnState.STOPPING) {
             recordOutcome(s, SpawnMetrics.Status.CANCELLED);
             emit(s, SpawnState.STOPPED, 100, "Job " + s.job.id() + " was cancelled");
@@ -310,6 +328,7 @@ public final class SpawnManager implements AutoCloseable {
                 });
             }
             if (r.succeeded() && r.result() && s.state == SpawnState.STARTING) {
+                addRoute(s);
                 s.readyAt = clock.instant();
                 metrics.runningToReady(s.cluster, Duration.between(s.runningAt, s.readyAt));
                 recordOutcome(s, SpawnMetrics.Status.SUCCESS);
@@ -323,6 +342,43 @@ public final class SpawnManager implements AutoCloseable {
         return http.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(s.endpoint.url() + "/"))
                 .compose(req -> req.send().map(resp -> true))
                 .otherwise(false);
+    }
+
+    /** The route goes in as the notebook answers, with the data JupyterHub writes, so check_routes agrees. */
+    private void addRoute(Spawn s) {
+        if (routes != null) {
+            routes.add(HubRoutes.route(baseUrl, s.key, s.endpoint.url())).onFailure(e -> LOG.warn(
+                    "event=route_add_failed user={} server={} cluster={} job={} error=\"{}\"", s.key.user(), s.key.server(),
+                    s.cluster, s.job.id(), e.getMessage()));
+        }
+    }
+
+    /** The route goes the moment the job ends, whatever ended it (walltime, oardel from outside, node failure). */
+    private void removeRoute(Spawn s) {
+        if (routes != null) {
+            routes.remove(HubRoutes.path(baseUrl, s.key)).onFailure(e -> LOG.warn(
+                    "event=route_remove_failed user={} server={} cluster={} error=\"{}\"", s.key.user(), s.key.server(),
+                    s.cluster, e.getMessage()));
+        }
+    }
+
+    /** One look at the proxy per tick: puts back the routes of ready spawns that it lost (a CHP restart, say). */
+    void syncRoutes() {
+        List<Spawn> ready = spawns.values().stream().filter(s -> s.state == SpawnState.READY && s.endpoint != null).toList();
+        if (ready.isEmpty()) {
+            return;
+        }
+        routes.list().onSuccess(table -> {
+            for (Spawn s : ready) {
+                RouteRegistry.Route want = HubRoutes.route(baseUrl, s.key, s.endpoint.url());
+                RouteRegistry.Route have = table.get(want.path());
+                if (s.state == SpawnState.READY && (have == null || !want.target().equals(have.target()))) {
+                    LOG.info("event=route_restored user={} server={} cluster={} job={} path={}", s.key.user(), s.key.server(),
+                            s.cluster, s.job.id(), want.path());
+                    addRoute(s);
+                }
+            }
+        }).onFailure(e -> LOG.warn("event=route_sync_failed error=\"{}\"", e.getMessage()));
     }
 
     /** Ranks this service's waiting jobs on a cluster by estimated start, then submission. */

@@ -78,6 +78,16 @@ class ServiceConfigTest {
     }
 
     @Test
+    void proxySection() throws Exception {
+        ServiceConfig c = config(BASE + "proxy: {apiUrl: \"http://127.0.0.1:8001\", authTokenFile: DIR/secret, baseUrl: /hub-prefix/}\n", Map.of());
+        assertThat(c.proxy()).get().extracting(ServiceConfig.Proxy::apiUrl, ServiceConfig.Proxy::token, ServiceConfig.Proxy::baseUrl)
+                .containsExactly("http://127.0.0.1:8001", "x".repeat(40), "/hub-prefix/");
+        assertThat(config(BASE, Map.of()).proxy()).isEmpty();
+        assertRefused(BASE + "proxy: {apiUrl: localhost:8001, authTokenFile: DIR/secret}\n", "proxy.apiUrl must be an http(s) URL");
+        assertRefused(BASE + "proxy: {apiUrl: \"http://h:1\", authTokenFile: DIR/secret, baseUrl: hub}\n", "proxy.baseUrl must start with '/'");
+    }
+
+    @Test
     void badValuesNameTheirKey() {
         assertRefused(BASE.replace("port: 9000", "port: 99999"), "http.port must be between 0 and 65535, got 99999");
         assertRefused(BASE.replace("hmacSecretFile: DIR/secret", "hmacSecretFile: DIR/short"), "jwt.hmacSecretFile must hold at least 32 characters");

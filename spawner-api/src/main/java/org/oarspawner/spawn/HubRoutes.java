@@ -1,4 +1,4 @@
-package org.oarspawner.proxy;
+package org.oarspawner.spawn;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package org.oarspawner.proxy;
+package org.oarspawner.spawn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,0 +1,133 @@
+package org.oarspawner.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.oarspawner.oar.LocalCluster.await;
+
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.oarspawner.metrics.SpawnMetrics;
+import org.oarspawner.oar.Identity;
+import org.oarspawner.oar.LocalCluster;
+import org.oarspawner.oar.OarScheduler;
+import org.oarspawner.proxy.Chp;
+import org.oarspawner.proxy.ChpRouteRegistry;
+import org.oarspawner.spawn.FailureReason;
+import org.oarspawner.spawn.Spawn;
+import org.oarspawner.spawn.SpawnManager;
+import org.oarspawner.spawn.SpawnState;
+import org.oarspawner.spi.JobRequest;
+import org.oarspawner.spi.RouteRegistry;
+import org.oarspawner.spi.SpawnKey;
+
+/** CHP's route follows the spawn: added when the notebook answers, back after a CHP restart, gone when the job ends. */
+@ExtendWith(VertxExtension.class)
+class RoutesIT {
+    private static final Duration TICK = Duration.ofMillis(500);
+    /** A notebook stand-in that answers 200 on any path, bound where the job script says. */
+    private static final List<String> ANY_PATH = List.of("python3", "-c", "import http.server as h, os; "
+            + "S = type('S', (h.BaseHTTPRequestHandler,), {'do_GET': lambda self: (self.send_response(200), self.end_headers(),"
+            + " self.wfile.write(self.path.encode()))}); "
+            + "h.HTTPServer((os.environ['OARSPAWNER_HOST'], int(os.environ['OARSPAWNER_PORT'])), S).serve_forever()");
+
+    private Chp chp;
+    private ChpRouteRegistry routes;
+    private OarScheduler scheduler;
+    private SpawnManager manager;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @BeforeEach
+    void setUp(Vertx vertx) throws Exception {
+        chp = new Chp();
+        routes = new ChpRouteRegistry(vertx, chp.apiUrl(), chp.token);
+        scheduler = LocalCluster.scheduler(vertx, "routes", Identity.SERVICE_ACCOUNT);
+        manager = new SpawnManager(vertx, scheduler, TICK, Duration.ofSeconds(60), Clock.systemUTC(), SpawnMetrics.NONE, routes, "/");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        LocalCluster.cancelAll(scheduler);
+        manager.close();
+        scheduler.close();
+        routes.close();
+        chp.close();
+    }
+
+    private Spawn.View waitFor(SpawnKey key, Predicate<Spawn.View> until) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        Spawn.View v = null;
+        while (System.nanoTime() < deadline) {
+            v = await(manager.get(key)).orElse(null);
+            if (v != null && until.test(v)) {
+                return v;
+            }
+            LocalCluster.sleep(100);
+        }
+        throw new AssertionError(key + " never matched; last: " + v);
+    }
+
+    private long waitForRoute(String path, boolean present) {
+        long t0 = System.nanoTime();
+        while (System.nanoTime() - t0 < Duration.ofSeconds(30).toNanos()) {
+            if (await(routes.list()).containsKey(path) == present) {
+                return (System.nanoTime() - t0) / 1_000_000;
+            }
+            LocalCluster.sleep(50);
+        }
+        throw new AssertionError("route " + path + (present ? " never came" : " never went"));
+    }
+
+    private HttpResponse<String> throughProxy(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(chp.publicUrl() + path)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void theRouteFollowsTheSpawn() throws Exception {
+        SpawnKey key = new SpawnKey("bob", "web");
+        await(manager.start(JobRequest.builder(key, "cpu", "bob").project(LocalCluster.PROJECT).command(ANY_PATH).build()));
+        Spawn.View ready = waitFor(key, v -> v.state() == SpawnState.READY);
+        waitForRoute("/user/bob/web", true);
+        RouteRegistry.Route route = await(routes.list()).get("/user/bob/web");
+        assertThat(route.target()).isEqualTo(ready.url().orElseThrow());
+        assertThat(route.data()).containsEntry("user", "bob").containsEntry("server_name", "web").containsEntry("jupyterhub", true);
+        HttpResponse<String> r = throughProxy("/user/bob/web/api/status");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("/user/bob/web/api/status");
+
+        // CHP restarts with an empty table: the route is back within a tick.
+        chp.restart();
+        long back = waitForRoute("/user/bob/web", true);
+        System.out.printf("route back %d ms after the CHP restart (tick %d ms)%n", back, TICK.toMillis());
+        assertThat(back).isLessThanOrEqualTo(TICK.toMillis() * 2);
+        assertThat(throughProxy("/user/bob/web/").statusCode()).isEqualTo(200);
+
+        await(manager.stop(key));
+        waitFor(key, v -> v.state().isFinal());
+        waitForRoute("/user/bob/web", false);
+    }
+
+    @Test
+    void oardelFromOutsideEndsTheSpawnAndRemovesTheRoute() {
+        SpawnKey key = new SpawnKey("bob", "outside");
+        Spawn.View started = await(manager.start(JobRequest.builder(key, "cpu", "bob").project(LocalCluster.PROJECT).command(ANY_PATH).build()));
+        waitFor(key, v -> v.state() == SpawnState.READY);
+        waitForRoute("/user/bob/outside", true);
+        LocalCluster.run("su", "-s", "/bin/sh", "bob", "-c", "oardel " + started.jobId().orElseThrow());
+        Spawn.View ended = waitFor(key, v -> v.state().isFinal());
+        assertThat(ended.state()).isEqualTo(SpawnState.FAILED);
+        assertThat(ended.failure()).contains(FailureReason.CANCELLED);
+        assertThat(ended.message()).contains("deleted outside the hub");
+        waitForRoute("/user/bob/outside", false);
+    }
+}
