@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the proxy side of the local platform from Debian's packages: configurable-http-proxy.
+# Installs the hub side of the local platform from Debian's packages: JupyterHub 3.0 (with configurable-http-proxy)
+# and pytest for the shim's tests.
 # (Debian's CHP needs NODE_PATH=/usr/share/nodejs:/usr/lib/nodejs with the Node.js these machines carry.)
 set -euo pipefail
 need=""
-for p in node-configurable-http-proxy curl; do dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"; done
+for p in jupyterhub node-configurable-http-proxy python3-pytest curl; do dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"; done
 if [ -n "$need" ]; then
   echo "[platform] installing:$need"
   apt-get update -qq

@@ -8,5 +8,7 @@ bash deploy/install-build-tools.sh
 bash deploy/install-platform.sh
 bash deploy/cluster/setup.sh
 bash deploy/cluster/clear-jobs.sh
+# The JupyterHub shim's unit tests, with Debian's python3 (the first python3 on PATH may lack Debian's modules).
+/usr/bin/python3 -m pytest -q -p no:cacheprovider spawner-api/shim/tests
 mvn -B -ntp verify "$@"
 echo "[test] all tests passed in $(( $(date +%s) - t0 )) s"

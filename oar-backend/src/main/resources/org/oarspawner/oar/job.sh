@@ -16,6 +16,11 @@ s = socket.socket()
 s.bind((sys.argv[1], 0))
 print(s.getsockname()[1])' "$host") || { echo "oarspawner: cannot pick a free port on $host" >&2; exit 91; }
 export OARSPAWNER_HOST="$host" OARSPAWNER_PORT="$port"
+# JupyterHub's spawner cannot know the node's address: it sends {host} and {port} for the script to fill in.
+if [ -n "${JUPYTERHUB_SERVICE_URL:-}" ]; then
+  JUPYTERHUB_SERVICE_URL="${JUPYTERHUB_SERVICE_URL//\{host\}/$host}"
+  export JUPYTERHUB_SERVICE_URL="${JUPYTERHUB_SERVICE_URL//\{port\}/$port}"
+fi
 endpoint="endpoint.$OAR_JOB_ID"
 printf '%s %s\n' "$host" "$port" > "$endpoint.part" && mv -f "$endpoint.part" "$endpoint"
 

@@ -32,7 +32,8 @@ class NoSecretIT {
         String token = "secret-" + UUID.randomUUID();
         SpawnKey key = new SpawnKey(login, "secret");
         JobRequest r = JobRequest.builder(key, "cpu", login).project(LocalCluster.PROJECT)
-                .command(LocalCluster.HTTP_SERVER).env("JUPYTERHUB_API_TOKEN", token).env("JUPYTERHUB_USER", login).build();
+                .command(LocalCluster.HTTP_SERVER).env("JUPYTERHUB_API_TOKEN", token).env("JUPYTERHUB_USER", login)
+                .env("JUPYTERHUB_SERVICE_URL", "http://{host}:{port}/user/" + login + "/").build();
         try (OarScheduler s = LocalCluster.scheduler(vertx, "it", identity)) {
             JobRef job = await(s.submit(r));
             Path dir = LocalCluster.jobDir(login, key);
@@ -45,6 +46,8 @@ class NoSecretIT {
             assertThat(pid).as("the notebook's pid").matches("\\d+");
             String environ = new String(Files.readAllBytes(Path.of("/proc", pid, "environ"))).replace('\0', '\n');
             assertThat(environ).contains("JUPYTERHUB_API_TOKEN=" + token);
+            // The hub cannot know the node: the job script fills in where the notebook listens.
+            assertThat(environ).contains("JUPYTERHUB_SERVICE_URL=http://" + endpoint.host() + ":" + endpoint.port() + "/user/" + login + "/");
 
             // Not in what OAR shows everyone, nor in any process's command line.
             String oarstat = run("oarstat", "-f", "-j", Long.toString(job.id()));

@@ -1,0 +1,186 @@
+"""OARSpawner: a thin JupyterHub spawner over the oarspawner service's REST API (v1)."""
+import asyncio
+import json
+from urllib.parse import quote
+
+from jupyterhub.spawner import Spawner
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from traitlets import Integer, Unicode, default
+
+from . import form, tokens
+from .events import EventParser
+
+DEFAULT_SERVER = "_default"
+RUNNING = ("submitting", "queued", "starting", "ready", "stopping")
+
+
+class ServiceError(Exception):
+    """The service refused or failed a call; the message is the service's own (an admission rule's text, say)."""
+
+
+class OARSpawner(Spawner):
+    service_url = Unicode("http://127.0.0.1:8081", config=True, help="The oarspawner service's base URL.")
+    jwt_secret_file = Unicode("", config=True, help="A file with the HS256 secret shared with the service.")
+    jwt_private_key_file = Unicode("", config=True, help="A PEM private key (ES256 or RS256) whose public key the service trusts.")
+    jwt_algorithm = Unicode("HS256", config=True, help="HS256, ES256 or RS256.")
+    jwt_issuer = Unicode("jupyterhub", config=True, help="The iss claim the service expects.")
+    jwt_audience = Unicode("oarspawner", config=True, help="The aud claim the service expects.")
+    jwt_lifetime = Integer(300, config=True, help="Seconds each token lives.")
+    static_token = Unicode("", config=True, help="A ready-made bearer token, instead of signing one.")
+    poll_interval_while_starting = Integer(2, config=True, help="Seconds between status checks while start() waits.")
+
+    @default("start_timeout")
+    def _start_timeout(self):
+        # A job may queue: give it longer than a local process gets.
+        return 900
+
+    @default("http_timeout")
+    def _http_timeout(self):
+        return 120
+
+    _profiles = None
+
+    # -- talking to the service ---------------------------------------------------------------------------------
+
+    def _token(self):
+        if self.static_token:
+            return self.static_token
+        if self.jwt_secret_file:
+            with open(self.jwt_secret_file, "rb") as f:
+                key, algorithm = f.read().strip(), "HS256"
+        elif self.jwt_private_key_file:
+            with open(self.jwt_private_key_file, "rb") as f:
+                key, algorithm = f.read(), self.jwt_algorithm
+        else:
+            raise ServiceError("OARSpawner needs jwt_secret_file, jwt_private_key_file or static_token to call the service")
+        return tokens.sign({"sub": "jupyterhub", "roles": ["hub"]}, algorithm, key, self.jwt_issuer,
+                           self.jwt_audience, self.jwt_lifetime)
+
+    def _path(self):
+        name = self.name or DEFAULT_SERVER
+        return f"/api/v1/users/{quote(self.user.name, safe='@')}/servers/{quote(name, safe='')}"
+
+    async def _call(self, method, path, body=None, ok=(200,)):
+        request = HTTPRequest(self.service_url.rstrip("/") + path, method=method,
+                              headers={"Authorization": "Bearer " + self._token(), "Content-Type": "application/json"},
+                              body=json.dumps(body) if body is not None else (None if method in ("GET", "DELETE") else ""),
+                              request_timeout=60)
+        try:
+            response = await AsyncHTTPClient().fetch(request, raise_error=False)
+        except OSError as e:
+            raise ServiceError(f"the oarspawner service at {self.service_url} cannot be reached: {e}") from e
+        if response.code not in ok:
+            try:
+                message = json.loads(response.body)["message"]
+            except (ValueError, KeyError, TypeError):
+                message = f"HTTP {response.code} from the oarspawner service"
+            raise ServiceError(message)
+        return json.loads(response.body) if response.body else None
+
+    async def profiles(self):
+        if self._profiles is None:
+            self._profiles = await self._call("GET", "/api/v1/profiles")
+        return self._profiles
+
+    # -- the spawn form -----------------------------------------------------------------------------------------
+
+    async def _options_form(self, spawner):
+        return form.render(await self.profiles())
+
+    @default("options_form")
+    def _default_options_form(self):
+        return self._options_form
+
+    def options_from_form(self, formdata):
+        return form.from_form(formdata)
+
+    # -- lifecycle ----------------------------------------------------------------------------------------------
+
+    def _environment(self):
+        env = self.get_env()
+        # The node's address and port are known only once the job runs: the job script fills them in.
+        env["JUPYTERHUB_SERVICE_URL"] = "http://{host}:{port}" + (self.server.base_url if self.server else "/")
+        return {k: str(v) for k, v in env.items()}
+
+    async def start(self):
+        options = form.validate(self.user_options or {}, await self.profiles())
+        body = dict(options)
+        body["command"] = self.cmd + self.get_args() + ["--ip={host}", "--port={port}"]
+        body["environment"] = self._environment()
+        server = await self._call("PUT", self._path(), body, ok=(200, 201))
+        self.log.info("oarspawner: %s/%s is %s as job %s on %s", self.user.name, self.name, server["state"],
+                      server.get("jobId"), server["cluster"])
+        self._job = server
+        while True:
+            if server["state"] == "ready":
+                return server["url"]
+            if server["state"] in ("failed", "stopped"):
+                raise ServiceError(server.get("message") or f"the job {server['state']}")
+            await asyncio.sleep(self.poll_interval_while_starting)
+            server = await self._call("GET", self._path())
+            self._job = server
+
+    async def poll(self):
+        # The service finds the job by (user, server) even when the hub lost this spawner's state.
+        try:
+            server = await self._call("GET", self._path(), ok=(200,))
+        except ServiceError as e:
+            if "has no server" in str(e):
+                return 0
+            self.log.warning("oarspawner: poll of %s/%s failed: %s", self.user.name, self.name, e)
+            return None
+        if server["state"] in RUNNING:
+            return None
+        return server.get("exitStatus", 0) if server["state"] == "failed" else 0
+
+    async def stop(self, now=False):
+        await self._call("DELETE", self._path(), ok=(202, 204))
+
+    def get_state(self):
+        state = super().get_state()
+        job = getattr(self, "_job", None)
+        if job and job.get("jobId"):
+            state["job_id"] = job["jobId"]
+            state["cluster"] = job["cluster"]
+        return state
+
+    def load_state(self, state):
+        super().load_state(state)
+        if state.get("job_id"):
+            self._job = {"jobId": state["job_id"], "cluster": state.get("cluster")}
+
+    def clear_state(self):
+        super().clear_state()
+        self._job = None
+
+    async def progress(self):
+        """Relays the service's events: submitted, queue position and estimated start, node, ready."""
+        parser = EventParser()
+        queue = asyncio.Queue()
+
+        def on_chunk(chunk):
+            for event in parser.feed(chunk.decode("utf-8")):
+                queue.put_nowait(event)
+
+        request = HTTPRequest(self.service_url.rstrip("/") + self._path() + "/events",
+                              headers={"Authorization": "Bearer " + self._token(), "Last-Event-ID": str(parser.last_id)},
+                              streaming_callback=on_chunk, request_timeout=self.start_timeout)
+        fetch = asyncio.ensure_future(AsyncHTTPClient().fetch(request, raise_error=False))
+        try:
+            while True:
+                getter = asyncio.ensure_future(queue.get())
+                done, _ = await asyncio.wait({getter, fetch}, return_when=asyncio.FIRST_COMPLETED)
+                if getter in done:
+                    event = getter.result()
+                    yield {"progress": event.get("progress", 0), "message": event.get("message", "")}
+                    if event.get("ready") or event.get("failed"):
+                        return
+                else:
+                    getter.cancel()
+                    while not queue.empty():
+                        event = queue.get_nowait()
+                        yield {"progress": event.get("progress", 0), "message": event.get("message", "")}
+                    return
+        finally:
+            if not fetch.done():
+                fetch.cancel()
