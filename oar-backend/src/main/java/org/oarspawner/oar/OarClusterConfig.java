@@ -28,7 +28,16 @@ public record OarClusterConfig(
         Optional<String> properties,
         String gpuModelProperty,
         Optional<String> defaultProject,
-        String python) {
+        String python,
+        Reachability reachability) {
+
+    /** How the proxy reaches a node's notebook. */
+    public enum Reachability {
+        /** node:port, when the hub's network reaches the nodes. */
+        DIRECT,
+        /** A local port forwarded through the frontend's SSH connection, when it does not (as at GRICAD). */
+        SSH_TUNNEL
+    }
 
     public OarClusterConfig {
         Grammar.CLUSTER.check("cluster", name);

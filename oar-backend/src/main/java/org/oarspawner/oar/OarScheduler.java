@@ -138,6 +138,49 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
                 .map(parts -> new Endpoint(parts[0], Integer.parseInt(parts[1]))));
     }
 
+    /** A job's tunnel: the local port, and the frontend connection it lives on. */
+    private record Tunnel(Endpoint endpoint, int localPort, int generation) {
+    }
+
+    private final Map<String, Tunnel> tunnels = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static String tunnelKey(JobRef job) {
+        return job.cluster() + "/" + job.id();
+    }
+
+    @Override
+    public Future<String> reach(JobRef job, Endpoint endpoint) {
+        return onCluster(job.cluster(), c -> {
+            if (c.config.reachability() == OarClusterConfig.Reachability.DIRECT) {
+                return endpoint.url();
+            }
+            // The service account's connection carries every tunnel of the cluster.
+            var conn = c.service();
+            Tunnel t = tunnels.get(tunnelKey(job));
+            if (t != null && t.endpoint().equals(endpoint) && t.generation() == conn.generation() && conn.isConnected()) {
+                return "http://127.0.0.1:" + t.localPort();
+            }
+            int port = conn.forward(endpoint.host(), endpoint.port());
+            tunnels.put(tunnelKey(job), new Tunnel(endpoint, port, conn.generation()));
+            LOG.info("event=tunnel_opened cluster={} job={} node={} node_port={} local_port={}", job.cluster(), job.id(),
+                    endpoint.host(), endpoint.port(), port);
+            return "http://127.0.0.1:" + port;
+        });
+    }
+
+    @Override
+    public Future<Void> release(JobRef job) {
+        Tunnel t = tunnels.remove(tunnelKey(job));
+        if (t == null) {
+            return Future.succeededFuture();
+        }
+        return onCluster(job.cluster(), c -> {
+            c.service().unforward(t.localPort());
+            LOG.info("event=tunnel_closed cluster={} job={} local_port={}", job.cluster(), job.id(), t.localPort());
+            return null;
+        });
+    }
+
     @Override
     public Future<String> stderrTail(JobRef job, SpawnKey key, int lines) {
         return onCluster(job.cluster(), c -> {

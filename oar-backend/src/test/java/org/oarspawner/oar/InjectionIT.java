@@ -43,6 +43,7 @@ class InjectionIT {
 
     @AfterEach
     void tearDown() {
+        LocalCluster.cancelAll(s);
         s.close();
     }
 

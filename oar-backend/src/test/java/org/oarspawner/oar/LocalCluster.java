@@ -53,9 +53,13 @@ public final class LocalCluster {
 
     /** A cluster of the local OAR, selecting the CPU or GPU node by the 'cluster' property. */
     public static OarClusterConfig cluster(String name, Identity identity) {
+        return cluster(name, identity, OarClusterConfig.Reachability.DIRECT);
+    }
+
+    public static OarClusterConfig cluster(String name, Identity identity, OarClusterConfig.Reachability reachability) {
         return new OarClusterConfig(name, "localhost", 22, ssh(), identity, login("oarspawner"),
                 Optional.of(STATE.resolve("keys") + "/{login}"), OarClusterConfig.OarCommands.DEFAULT,
-                Optional.of("cluster='" + name + "'"), "gpumodel", Optional.empty(), "python3");
+                Optional.of("cluster='" + name + "'"), "gpumodel", Optional.empty(), "python3", reachability);
     }
 
     public static OarScheduler scheduler(Vertx vertx, String instance, Identity identity) {

@@ -34,7 +34,17 @@ class NoSecretIT {
         JobRequest r = JobRequest.builder(key, "cpu", login).project(LocalCluster.PROJECT)
                 .command(LocalCluster.HTTP_SERVER).env("JUPYTERHUB_API_TOKEN", token).env("JUPYTERHUB_USER", login)
                 .env("JUPYTERHUB_SERVICE_URL", "http://{host}:{port}/user/" + login + "/").build();
-        try (OarScheduler s = LocalCluster.scheduler(vertx, "it", identity)) {
+        try (OarScheduler s = LocalCluster.scheduler(vertx, "secret", identity)) {
+            try {
+                submitAndCheck(s, r, login, key, token);
+            } finally {
+                LocalCluster.cancelAll(s);
+            }
+        }
+    }
+
+    private static void submitAndCheck(OarScheduler s, JobRequest r, String login, SpawnKey key, String token) throws Exception {
+        {
             JobRef job = await(s.submit(r));
             Path dir = LocalCluster.jobDir(login, key);
             LocalCluster.waitFor(s, job, j -> j.state() == JobState.RUNNING, Duration.ofSeconds(60));
@@ -82,7 +92,18 @@ class NoSecretIT {
                 .command("sleep", "600").build();
         JobRequest r = JobRequest.builder(key, "gpu", login).project(LocalCluster.PROJECT).gpus(1)
                 .command(LocalCluster.HTTP_SERVER).env("JUPYTERHUB_API_TOKEN", "t-" + UUID.randomUUID()).build();
-        try (OarScheduler s = LocalCluster.scheduler(vertx, "it", identity)) {
+        try (OarScheduler s = LocalCluster.scheduler(vertx, "secret", identity)) {
+            try {
+                queuedSecrets(s, fill, r, login, key, fillKey);
+            } finally {
+                LocalCluster.cancelAll(s);
+            }
+        }
+    }
+
+    private static void queuedSecrets(OarScheduler s, JobRequest fill, JobRequest r, String login, SpawnKey key, SpawnKey fillKey)
+            throws Exception {
+        {
             JobRef filler = await(s.submit(fill));
             LocalCluster.waitFor(s, filler, j -> j.state() == JobState.RUNNING, Duration.ofSeconds(60));
             JobRef job = await(s.submit(r));

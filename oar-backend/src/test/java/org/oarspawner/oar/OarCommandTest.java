@@ -18,7 +18,8 @@ class OarCommandTest {
                 Duration.ofSeconds(30));
         return new OarClusterConfig("gpu", "localhost", 22, ssh, identity,
                 new SshTarget("localhost", 22, "oarspawner", Path.of("/k/oarspawner")), Optional.of("/keys/{login}"),
-                OarClusterConfig.OarCommands.DEFAULT, Optional.ofNullable(properties), "gpumodel", Optional.empty(), "python3");
+                OarClusterConfig.OarCommands.DEFAULT, Optional.ofNullable(properties), "gpumodel", Optional.empty(), "python3",
+                OarClusterConfig.Reachability.DIRECT);
     }
 
     @Test
@@ -62,7 +63,7 @@ class OarCommandTest {
         OarClusterConfig base = config(Identity.PER_USER, null);
         OarClusterConfig withProject = new OarClusterConfig(base.name(), base.frontendHost(), base.frontendPort(), base.ssh(),
                 base.identity(), base.serviceAccount(), base.userKeys(), base.commands(), base.properties(),
-                base.gpuModelProperty(), Optional.of("pr-default"), base.python());
+                base.gpuModelProperty(), Optional.of("pr-default"), base.python(), base.reachability());
         JobRequest r = JobRequest.builder(new SpawnKey("bob", ""), "gpu", "bob").command("x").build();
         assertThat(new OarCommand(withProject).submit(r, "n", "/d")).contains("--project 'pr-default'");
     }

@@ -25,7 +25,8 @@ class PollingIT {
 
     @Test
     void oneCommandPerTickFor1And50Jobs(Vertx vertx) {
-        try (OarScheduler s = LocalCluster.scheduler(vertx, "poll", Identity.SERVICE_ACCOUNT)) {
+        OarScheduler s = LocalCluster.scheduler(vertx, "poll", Identity.SERVICE_ACCOUNT);
+        try {
             long t0 = System.nanoTime();
             List<Future<JobRef>> submits = new ArrayList<>();
             for (int i = 0; i < MANY; i++) {
@@ -69,6 +70,10 @@ class PollingIT {
             for (JobRef job : jobs) {
                 LocalCluster.cancelAndWait(s, job);
             }
+        } finally {
+            // Fifty queued jobs left behind would starve every test after this one.
+            LocalCluster.cancelAll(s);
+            s.close();
         }
     }
 }

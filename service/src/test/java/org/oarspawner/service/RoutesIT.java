@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.oarspawner.metrics.SpawnMetrics;
 import org.oarspawner.oar.Identity;
+import org.oarspawner.oar.OarClusterConfig;
 import org.oarspawner.oar.LocalCluster;
 import org.oarspawner.oar.OarScheduler;
 import org.oarspawner.proxy.Chp;
@@ -115,6 +116,63 @@ class RoutesIT {
         await(manager.stop(key));
         waitFor(key, v -> v.state().isFinal());
         waitForRoute("/user/bob/web", false);
+    }
+
+    @Test
+    void inTunnelModeTheProxyReachesTheNodeThroughTheFrontend(Vertx vertx) throws Exception {
+        OarScheduler tunnelled = new OarScheduler(vertx, "tunnel",
+                List.of(LocalCluster.cluster("cpu", Identity.SERVICE_ACCOUNT, OarClusterConfig.Reachability.SSH_TUNNEL)), 16);
+        SpawnManager m = new SpawnManager(vertx, tunnelled, TICK, Duration.ofSeconds(60), Clock.systemUTC(), SpawnMetrics.NONE, routes, "/");
+        try {
+            SpawnKey key = new SpawnKey("bob", "tunnel");
+            await(m.start(JobRequest.builder(key, "cpu", "bob").project(LocalCluster.PROJECT).command(ANY_PATH).build()));
+            Spawn.View ready = null;
+            for (int i = 0; i < 600 && (ready == null || ready.state() != SpawnState.READY); i++) {
+                ready = await(m.get(key)).orElseThrow();
+                LocalCluster.sleep(100);
+            }
+            assertThat(ready.state()).isEqualTo(SpawnState.READY);
+            String target = ready.url().orElseThrow();
+            assertThat(target).startsWith("http://127.0.0.1:");
+            waitForRoute("/user/bob/tunnel", true);
+            assertThat(await(routes.list()).get("/user/bob/tunnel").target()).isEqualTo(target);
+            assertThat(throughProxy("/user/bob/tunnel/api/status").body()).isEqualTo("/user/bob/tunnel/api/status");
+
+            // The frontend drops the connection: its forward is gone; within a tick a new tunnel carries the route.
+            tunnelled.disconnect("cpu");
+            long t0 = System.nanoTime();
+            String moved = target;
+            while (moved.equals(target) && System.nanoTime() - t0 < Duration.ofSeconds(30).toNanos()) {
+                LocalCluster.sleep(100);
+                RouteRegistry.Route r = await(routes.list()).get("/user/bob/tunnel");
+                moved = r == null ? target : r.target();
+            }
+            System.out.printf("tunnel rebuilt %d ms after the frontend connection dropped%n", (System.nanoTime() - t0) / 1_000_000);
+            assertThat(moved).isNotEqualTo(target).startsWith("http://127.0.0.1:");
+            assertThat(throughProxy("/user/bob/tunnel/").statusCode()).isEqualTo(200);
+
+            await(m.stop(key));
+            for (int i = 0; i < 600 && !await(m.get(key)).orElseThrow().state().isFinal(); i++) {
+                LocalCluster.sleep(100);
+            }
+            waitForRoute("/user/bob/tunnel", false);
+            // The tunnel is closed with the job.
+            int port = URI.create(moved).getPort();
+            LocalCluster.sleep(500);
+            assertThat(portOpen(port)).isFalse();
+        } finally {
+            LocalCluster.cancelAll(tunnelled);
+            m.close();
+            tunnelled.close();
+        }
+    }
+
+    private static boolean portOpen(int port) {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     @Test

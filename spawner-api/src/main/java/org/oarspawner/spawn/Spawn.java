@@ -27,6 +27,8 @@ public final class Spawn {
     String message = "";
     List<String> nodes = List.of();
     Endpoint endpoint;
+    /** Where the proxy reaches the notebook: the endpoint itself, or a tunnel through the frontend. */
+    String target;
     Integer queuePosition;
     Instant scheduledStart;
     Instant submittedAt;
@@ -59,7 +61,7 @@ public final class Spawn {
     /** An immutable copy, safe to hand to other threads and to serialize. */
     public View snapshot() {
         return new View(key, cluster, login, Optional.ofNullable(job).map(JobRef::id), state, Optional.ofNullable(failure),
-                message, nodes, Optional.ofNullable(endpoint).map(Endpoint::url), Optional.ofNullable(queuePosition),
+                message, nodes, Optional.ofNullable(target), Optional.ofNullable(queuePosition),
                 Optional.ofNullable(scheduledStart), Optional.ofNullable(submittedAt), Optional.ofNullable(runningAt),
                 Optional.ofNullable(readyAt), Optional.ofNullable(walltimeEnd), exitStatus, stderrTail);
     }

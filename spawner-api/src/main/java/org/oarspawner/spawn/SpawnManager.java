@@ -262,6 +262,7 @@ public final class SpawnManager implements AutoCloseable {
     private void ended(Spawn s, JobStatus j) {
         s.exitStatus = j.exitStatus();
         removeRoute(s);
+        scheduler.release(s.job);
         if (s.state == SpawnState.STOPPING) {
             recordOutcome(s, SpawnMetrics.Status.CANCELLED);
             emit(s, SpawnState.STOPPED, 100, "Job " + s.job.id() + " was cancelled");
@@ -305,14 +306,18 @@ public final class SpawnManager implements AutoCloseable {
             return;
         }
         s.checking = true;
-        Future<Boolean> check = s.endpoint != null ? answers(s)
+        Future<Boolean> check = s.target != null ? answers(s)
                 : scheduler.endpoint(s.job, s.key).compose(e -> {
                     if (e.isEmpty()) {
                         return Future.succeededFuture(false);
                     }
                     s.endpoint = e.get();
-                    emit(s, SpawnState.STARTING, 80, "The notebook listens at " + s.endpoint.url());
-                    return answers(s);
+                    return scheduler.reach(s.job, s.endpoint).compose(target -> {
+                        s.target = target;
+                        String via = target.equals(s.endpoint.url()) ? "" : " (reached through " + target + ")";
+                        emit(s, SpawnState.STARTING, 80, "The notebook listens at " + s.endpoint.url() + via);
+                        return answers(s);
+                    });
                 });
         check.onComplete(r -> {
             s.checking = false;
@@ -332,14 +337,14 @@ public final class SpawnManager implements AutoCloseable {
                 s.readyAt = clock.instant();
                 metrics.runningToReady(s.cluster, Duration.between(s.runningAt, s.readyAt));
                 recordOutcome(s, SpawnMetrics.Status.SUCCESS);
-                emit(s, SpawnState.READY, 100, "Server ready at " + s.endpoint.url());
+                emit(s, SpawnState.READY, 100, "Server ready at " + s.target);
             }
         });
     }
 
     /** Any HTTP answer means the notebook listens; the hub then checks its own URL. */
     private Future<Boolean> answers(Spawn s) {
-        return http.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(s.endpoint.url() + "/"))
+        return http.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(s.target + "/"))
                 .compose(req -> req.send().map(resp -> true))
                 .otherwise(false);
     }
@@ -347,7 +352,7 @@ public final class SpawnManager implements AutoCloseable {
     /** The route goes in as the notebook answers, with the data JupyterHub writes, so check_routes agrees. */
     private void addRoute(Spawn s) {
         if (routes != null) {
-            routes.add(HubRoutes.route(baseUrl, s.key, s.endpoint.url())).onFailure(e -> LOG.warn(
+            routes.add(HubRoutes.route(baseUrl, s.key, s.target)).onFailure(e -> LOG.warn(
                     "event=route_add_failed user={} server={} cluster={} job={} error=\"{}\"", s.key.user(), s.key.server(),
                     s.cluster, s.job.id(), e.getMessage()));
         }
@@ -370,13 +375,17 @@ public final class SpawnManager implements AutoCloseable {
         }
         routes.list().onSuccess(table -> {
             for (Spawn s : ready) {
-                RouteRegistry.Route want = HubRoutes.route(baseUrl, s.key, s.endpoint.url());
-                RouteRegistry.Route have = table.get(want.path());
-                if (s.state == SpawnState.READY && (have == null || !want.target().equals(have.target()))) {
-                    LOG.info("event=route_restored user={} server={} cluster={} job={} path={}", s.key.user(), s.key.server(),
-                            s.cluster, s.job.id(), want.path());
-                    addRoute(s);
-                }
+                // reach() gives the same tunnel while it lives, and a new one after the frontend connection dropped.
+                scheduler.reach(s.job, s.endpoint).onSuccess(target -> {
+                    s.target = target;
+                    RouteRegistry.Route want = HubRoutes.route(baseUrl, s.key, target);
+                    RouteRegistry.Route have = table.get(want.path());
+                    if (s.state == SpawnState.READY && (have == null || !want.target().equals(have.target()))) {
+                        LOG.info("event=route_restored user={} server={} cluster={} job={} path={} target={}", s.key.user(),
+                                s.key.server(), s.cluster, s.job.id(), want.path(), target);
+                        addRoute(s);
+                    }
+                });
             }
         }).onFailure(e -> LOG.warn("event=route_sync_failed error=\"{}\"", e.getMessage()));
     }

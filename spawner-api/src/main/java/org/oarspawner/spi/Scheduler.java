@@ -33,6 +33,16 @@ public interface Scheduler {
     /** Where the job's notebook listens, once the job script has written it. */
     Future<Optional<Endpoint>> endpoint(JobRef job, SpawnKey key);
 
+    /**
+     * The URL the proxy uses to reach the job's notebook: the node itself, or a tunnel through the cluster's
+     * frontend for nodes the hub cannot reach. Calling it again returns the same tunnel while it lives, and a
+     * new one after the frontend connection was lost.
+     */
+    Future<String> reach(JobRef job, Endpoint endpoint);
+
+    /** Closes the job's tunnel, if it has one. */
+    Future<Void> release(JobRef job);
+
     /** The last lines of the job's standard error, for a job that ended before it was ready. */
     Future<String> stderrTail(JobRef job, SpawnKey key, int lines);
 

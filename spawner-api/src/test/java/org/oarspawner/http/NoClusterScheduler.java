@@ -51,6 +51,16 @@ final class NoClusterScheduler implements Scheduler {
     }
 
     @Override
+    public Future<String> reach(JobRef job, Endpoint endpoint) {
+        return down(job.cluster());
+    }
+
+    @Override
+    public Future<Void> release(JobRef job) {
+        return down(job.cluster());
+    }
+
+    @Override
     public Future<String> stderrTail(JobRef job, SpawnKey key, int lines) {
         return down(job.cluster());
     }

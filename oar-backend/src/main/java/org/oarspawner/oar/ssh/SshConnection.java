@@ -78,16 +78,16 @@ public final class SshConnection implements AutoCloseable {
     public CommandResult exec(String command, byte[] stdin) throws SshException {
         acquire();
         try {
-            ChannelExec channel = (ChannelExec) openChannel("exec");
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            ChannelExec channel = (ChannelExec) connectedChannel("exec", c -> {
+                ChannelExec exec = (ChannelExec) c;
+                exec.setCommand(command);
+                exec.setOutputStream(out);
+                exec.setErrStream(err);
+                exec.setInputStream(stdin == null ? null : new ByteArrayInputStream(stdin));
+            });
             try {
-                ByteArrayOutputStream out = new ByteArrayOutputStream();
-                ByteArrayOutputStream err = new ByteArrayOutputStream();
-                channel.setCommand(command);
-                channel.setOutputStream(out);
-                channel.setErrStream(err);
-                channel.setInputStream(stdin == null ? null : new ByteArrayInputStream(stdin));
-                commands.incrementAndGet();
-                channel.connect(millis(settings.connectTimeout()));
                 long deadline = System.nanoTime() + settings.commandTimeout().toNanos();
                 while (!channel.isClosed()) {
                     if (System.nanoTime() > deadline) {
@@ -101,9 +101,6 @@ public final class SshConnection implements AutoCloseable {
             } finally {
                 channel.disconnect();
             }
-        } catch (JSchException e) {
-            dropSession();
-            throw new SshException(target + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SshException(target + ": interrupted", e);
@@ -115,21 +112,61 @@ public final class SshConnection implements AutoCloseable {
     public <T> T sftp(SftpWork<T> work) throws SshException {
         acquire();
         try {
-            ChannelSftp sftp = (ChannelSftp) openChannel("sftp");
+            ChannelSftp sftp = (ChannelSftp) connectedChannel("sftp", c -> { });
             try {
-                commands.incrementAndGet();
-                sftp.connect(millis(settings.connectTimeout()));
                 return work.run(sftp);
             } finally {
                 sftp.disconnect();
             }
-        } catch (JSchException e) {
-            dropSession();
-            throw new SshException(target + ": " + e.getMessage(), e);
         } catch (SftpException e) {
             throw new SshException(target + ": sftp: " + e.getMessage(), e);
         } finally {
             channels.release();
+        }
+    }
+
+    private interface ChannelSetup {
+        void apply(com.jcraft.jsch.Channel channel) throws JSchException;
+    }
+
+    /**
+     * Opens a channel and connects it. A refused channel on a live connection (sshd's MaxSessions, counted before
+     * it has processed our last close) is tried again shortly; only a dead connection is dropped and made again,
+     * since dropping a live one would kill every other command on it.
+     */
+    private com.jcraft.jsch.Channel connectedChannel(String type, ChannelSetup setup) throws SshException {
+        for (int attempt = 1; ; attempt++) {
+            Session s = session();
+            com.jcraft.jsch.Channel channel = null;
+            try {
+                channel = s.openChannel(type);
+                setup.apply(channel);
+                channel.connect(millis(settings.connectTimeout()));
+                commands.incrementAndGet();
+                return channel;
+            } catch (JSchException e) {
+                if (channel != null) {
+                    channel.disconnect();
+                }
+                boolean alive = s.isConnected();
+                if (!alive) {
+                    dropSession();
+                }
+                if (attempt >= 5) {
+                    throw new SshException(target + ": " + (alive ? "the frontend refused a channel: " : "") + e.getMessage(), e);
+                }
+                LOG.debug("event=ssh_channel_retry target={} attempt={} alive={} error=\"{}\"", target, attempt, alive, e.getMessage());
+                sleepQuietly(50L * attempt);
+            }
+        }
+    }
+
+    private static void sleepQuietly(long ms) throws SshException {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SshException("interrupted", e);
         }
     }
 
@@ -145,15 +182,31 @@ public final class SshConnection implements AutoCloseable {
         }
     }
 
-    /** Opens a channel, reconnecting once if the session turns out to be dead. */
-    private com.jcraft.jsch.Channel openChannel(String type) throws JSchException, SshException {
-        Session s = session();
+    /**
+     * Forwards a local loopback port through this connection to host:port as the frontend sees it, for nodes
+     * the proxy cannot reach directly. Returns the local port. A lost connection loses its forwards.
+     */
+    public int forward(String host, int port) throws SshException {
         try {
-            return s.openChannel(type);
+            return session().setPortForwardingL("127.0.0.1", 0, host, port);
         } catch (JSchException e) {
-            dropSession();
-            return session().openChannel(type);
+            throw new SshException(target + ": cannot forward to " + host + ":" + port + ": " + e.getMessage(), e);
         }
+    }
+
+    public synchronized void unforward(int localPort) {
+        if (session != null && session.isConnected()) {
+            try {
+                session.delPortForwardingL("127.0.0.1", localPort);
+            } catch (JSchException e) {
+                LOG.debug("event=unforward_failed target={} port={} error=\"{}\"", target, localPort, e.getMessage());
+            }
+        }
+    }
+
+    /** Changes each time a new connection is made, so that callers can tell their forwards are gone. */
+    public synchronized int generation() {
+        return session != null && session.isConnected() ? System.identityHashCode(session) : 0;
     }
 
     private synchronized Session session() throws SshException {
