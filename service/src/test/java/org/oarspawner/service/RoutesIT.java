@@ -12,7 +12,6 @@ import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,18 +64,6 @@ class RoutesIT {
         chp.close();
     }
 
-    private Spawn.View waitFor(SpawnKey key, Predicate<Spawn.View> until) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        Spawn.View v = null;
-        while (System.nanoTime() < deadline) {
-            v = await(manager.get(key)).orElse(null);
-            if (v != null && until.test(v)) {
-                return v;
-            }
-            LocalCluster.sleep(100);
-        }
-        throw new AssertionError(key + " never matched; last: " + v);
-    }
 
     private long waitForRoute(String path, boolean present) {
         long t0 = System.nanoTime();
@@ -97,7 +84,7 @@ class RoutesIT {
     void theRouteFollowsTheSpawn() throws Exception {
         SpawnKey key = new SpawnKey("bob", "web");
         await(manager.start(JobRequest.builder(key, "cpu", "bob").project(LocalCluster.PROJECT).command(ANY_PATH).build()));
-        Spawn.View ready = waitFor(key, v -> v.state() == SpawnState.READY);
+        Spawn.View ready = Spawns.waitFor(manager, key, v -> v.state() == SpawnState.READY);
         waitForRoute("/user/bob/web", true);
         RouteRegistry.Route route = await(routes.list()).get("/user/bob/web");
         assertThat(route.target()).isEqualTo(ready.url().orElseThrow());
@@ -114,7 +101,7 @@ class RoutesIT {
         assertThat(throughProxy("/user/bob/web/").statusCode()).isEqualTo(200);
 
         await(manager.stop(key));
-        waitFor(key, v -> v.state().isFinal());
+        Spawns.waitFor(manager, key, v -> v.state().isFinal());
         waitForRoute("/user/bob/web", false);
     }
 
@@ -126,12 +113,7 @@ class RoutesIT {
         try {
             SpawnKey key = new SpawnKey("bob", "tunnel");
             await(m.start(JobRequest.builder(key, "cpu", "bob").project(LocalCluster.PROJECT).command(ANY_PATH).build()));
-            Spawn.View ready = null;
-            for (int i = 0; i < 600 && (ready == null || ready.state() != SpawnState.READY); i++) {
-                ready = await(m.get(key)).orElseThrow();
-                LocalCluster.sleep(100);
-            }
-            assertThat(ready.state()).isEqualTo(SpawnState.READY);
+            Spawn.View ready = Spawns.waitFor(m, key, v -> v.state() == SpawnState.READY);
             String target = ready.url().orElseThrow();
             assertThat(target).startsWith("http://127.0.0.1:");
             waitForRoute("/user/bob/tunnel", true);
@@ -152,9 +134,7 @@ class RoutesIT {
             assertThat(throughProxy("/user/bob/tunnel/").statusCode()).isEqualTo(200);
 
             await(m.stop(key));
-            for (int i = 0; i < 600 && !await(m.get(key)).orElseThrow().state().isFinal(); i++) {
-                LocalCluster.sleep(100);
-            }
+            Spawns.waitFor(m, key, v -> v.state().isFinal());
             waitForRoute("/user/bob/tunnel", false);
             // The tunnel is closed with the job.
             int port = URI.create(moved).getPort();
@@ -179,10 +159,10 @@ class RoutesIT {
     void oardelFromOutsideEndsTheSpawnAndRemovesTheRoute() {
         SpawnKey key = new SpawnKey("bob", "outside");
         Spawn.View started = await(manager.start(JobRequest.builder(key, "cpu", "bob").project(LocalCluster.PROJECT).command(ANY_PATH).build()));
-        waitFor(key, v -> v.state() == SpawnState.READY);
+        Spawns.waitFor(manager, key, v -> v.state() == SpawnState.READY);
         waitForRoute("/user/bob/outside", true);
         LocalCluster.run("su", "-s", "/bin/sh", "bob", "-c", "oardel " + started.jobId().orElseThrow());
-        Spawn.View ended = waitFor(key, v -> v.state().isFinal());
+        Spawn.View ended = Spawns.waitFor(manager, key, v -> v.state().isFinal());
         assertThat(ended.state()).isEqualTo(SpawnState.FAILED);
         assertThat(ended.failure()).contains(FailureReason.CANCELLED);
         assertThat(ended.message()).contains("deleted outside the hub");

@@ -9,7 +9,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -54,18 +53,6 @@ class SpawnLifecycleIT {
                 .walltime(Duration.ofMinutes(10)).command(LocalCluster.HTTP_SERVER);
     }
 
-    private Spawn.View waitFor(SpawnManager m, SpawnKey key, Predicate<Spawn.View> until) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        Spawn.View v = null;
-        while (System.nanoTime() < deadline) {
-            v = await(m.get(key)).orElse(null);
-            if (v != null && until.test(v)) {
-                return v;
-            }
-            LocalCluster.sleep(100);
-        }
-        throw new AssertionError("spawn " + key + " never matched; last: " + v);
-    }
 
     @Test
     void aSpawnReachesReadyWithProgressInOrderThenStops() {
@@ -77,7 +64,7 @@ class SpawnLifecycleIT {
         Spawn.View again = await(manager.start(r));
         assertThat(again.jobId()).isEqualTo(first.jobId()).isPresent();
 
-        Spawn.View ready = waitFor(manager, r.key(), v -> v.state() == SpawnState.READY);
+        Spawn.View ready = Spawns.waitFor(manager, r.key(), v -> v.state() == SpawnState.READY);
         assertThat(ready.nodes()).containsExactly("node-cpu");
         assertThat(ready.url()).get().asString().startsWith("http://node-cpu:");
         assertThat(LocalCluster.get(ready.url().orElseThrow() + "/").statusCode()).isEqualTo(200);
@@ -93,7 +80,7 @@ class SpawnLifecycleIT {
         assertThat(replay).hasSize(events.size() - 2);
 
         await(manager.stop(r.key()));
-        Spawn.View stopped = waitFor(manager, r.key(), v -> v.state().isFinal());
+        Spawn.View stopped = Spawns.waitFor(manager, r.key(), v -> v.state().isFinal());
         assertThat(stopped.state()).isEqualTo(SpawnState.STOPPED);
         JobRef job = new JobRef("cpu", first.jobId().get(), "bob");
         assertThat(await(scheduler.status("cpu", List.of(job))).get(job.id()).state().isFinal()).isTrue();
@@ -105,10 +92,10 @@ class SpawnLifecycleIT {
     void cancelWhileQueuedAndSurviveARestart() {
         JobRequest fill = request("fill", "gpu").gpus(2).command("sleep", "600").build();
         await(manager.start(fill));
-        waitFor(manager, fill.key(), v -> v.state() == SpawnState.STARTING || v.state() == SpawnState.READY);
+        Spawns.waitFor(manager, fill.key(), v -> v.state() == SpawnState.STARTING || v.state() == SpawnState.READY);
         JobRequest r = request("queued", "gpu").gpus(1).gpuModel("A100").build();
         Spawn.View submitted = await(manager.start(r));
-        Spawn.View queued = waitFor(manager, r.key(), v -> v.queuePosition().isPresent() && v.scheduledStart().isPresent());
+        Spawn.View queued = Spawns.waitFor(manager, r.key(), v -> v.queuePosition().isPresent() && v.scheduledStart().isPresent());
         assertThat(queued.state()).isEqualTo(SpawnState.QUEUED);
         assertThat(queued.queuePosition()).contains(1);
         assertThat(queued.message()).contains("position 1").contains("estimated start");
@@ -123,12 +110,12 @@ class SpawnLifecycleIT {
         assertThat(found.jobId()).isEqualTo(submitted.jobId());
         // The hub, having lost its state, PUTs again: the same job, not a second one.
         assertThat(await(manager.start(r)).jobId()).isEqualTo(submitted.jobId());
-        assertThat(waitFor(manager, r.key(), v -> v.queuePosition().isPresent()).state()).isEqualTo(SpawnState.QUEUED);
+        assertThat(Spawns.waitFor(manager, r.key(), v -> v.queuePosition().isPresent()).state()).isEqualTo(SpawnState.QUEUED);
 
         await(manager.stop(r.key()));
-        assertThat(waitFor(manager, r.key(), v -> v.state().isFinal()).state()).isEqualTo(SpawnState.STOPPED);
+        assertThat(Spawns.waitFor(manager, r.key(), v -> v.state().isFinal()).state()).isEqualTo(SpawnState.STOPPED);
         await(manager.stop(fill.key()));
-        assertThat(waitFor(manager, fill.key(), v -> v.state().isFinal()).state()).isEqualTo(SpawnState.STOPPED);
+        assertThat(Spawns.waitFor(manager, fill.key(), v -> v.state().isFinal()).state()).isEqualTo(SpawnState.STOPPED);
         JobRef job = new JobRef("gpu", submitted.jobId().get(), "bob");
         assertThat(await(scheduler.status("gpu", List.of(job))).get(job.id()).state()).isIn(JobState.ERROR, JobState.GONE);
     }
@@ -148,7 +135,7 @@ class SpawnLifecycleIT {
         JobRequest r = request("crash", "cpu")
                 .command("/bin/sh", "-c", "echo 'ModuleNotFoundError: No module named jupyterhub' >&2; exit 3").build();
         await(manager.start(r));
-        Spawn.View failed = waitFor(manager, r.key(), v -> v.state().isFinal());
+        Spawn.View failed = Spawns.waitFor(manager, r.key(), v -> v.state().isFinal());
         assertThat(failed.state()).isEqualTo(SpawnState.FAILED);
         assertThat(failed.failure()).contains(FailureReason.ENDED_BEFORE_READY);
         assertThat(failed.exitStatus()).hasValue(3);
