@@ -9,6 +9,6 @@ bash deploy/service.sh start >/dev/null
 for n in "${@:-1 20 100}"; do
   for k in $n; do
     java -cp "service/target/classes:$(cat service/target/classpath.txt)" org.oarspawner.service.Bench \
-      http://127.0.0.1:8081 "$k" "$(cat /run/oarspawner.pid)"
+      http://127.0.0.1:9081 "$k" "$(cat /run/oarspawner.pid)"
   done
 done

@@ -8,11 +8,14 @@ PID=/run/oarspawner.pid
 LOG=/var/log/oarspawner.log
 CONFIG="${OARSPAWNER_CONFIG:-$PWD/deploy/config/oarspawner.yaml}"
 running() { [ -f "$PID" ] && kill -0 "$(cat "$PID")" 2>/dev/null; }
-port() { echo "${OARSPAWNER_HTTP__PORT:-8081}"; }
+port() { echo "${OARSPAWNER_HTTP__PORT:-9081}"; }
 start() {
   if running; then echo "[service] already running (pid $(cat "$PID"))"; return; fi
-  [ -f service/target/classpath.txt ] || { echo "[service] not built: run deploy/up.sh"; exit 1; }
-  nohup java -cp "service/target/classes:spawner-api/target/classes:oar-backend/target/classes:$(cat service/target/classpath.txt)" \
+  [ -d service/target/classes ] || { echo "[service] not built: run deploy/up.sh"; exit 1; }
+  if [ ! -f service/target/classpath.txt ] || [ service/pom.xml -nt service/target/classpath.txt ] || [ pom.xml -nt service/target/classpath.txt ]; then
+    mvn -B -ntp -q -pl service dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+  fi
+  nohup java -cp "service/target/classes:spawner-api/target/classes:oar-backend/target/classes:proxy/target/classes:$(cat service/target/classpath.txt)" \
     org.oarspawner.service.Main "$CONFIG" >> "$LOG" 2>&1 &
   echo $! > "$PID"
   for _ in $(seq 150); do

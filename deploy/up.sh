@@ -10,7 +10,7 @@ bash deploy/cluster/setup.sh
 mvn -B -ntp -q install -DskipTests
 mvn -B -ntp -q -pl service dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 bash deploy/service.sh start
-echo "[up] API contract: http://127.0.0.1:8081/api/v1/openapi.yaml; metrics: http://127.0.0.1:8081/metrics"
+echo "[up] API contract: http://127.0.0.1:9081/api/v1/openapi.yaml; metrics: http://127.0.0.1:9081/metrics"
 echo "[up] a demo spawn through the API (bench node, 1 core):"
 java -cp "service/target/classes:$(cat service/target/classpath.txt)" org.oarspawner.service.Bench \
-  http://127.0.0.1:8081 1 "$(cat /run/oarspawner.pid)"
+  http://127.0.0.1:9081 1 "$(cat /run/oarspawner.pid)"

@@ -19,7 +19,7 @@ class ServiceError(Exception):
 
 
 class OARSpawner(Spawner):
-    service_url = Unicode("http://127.0.0.1:8081", config=True, help="The oarspawner service's base URL.")
+    service_url = Unicode("http://127.0.0.1:9081", config=True, help="The oarspawner service's base URL.")
     jwt_secret_file = Unicode("", config=True, help="A file with the HS256 secret shared with the service.")
     jwt_private_key_file = Unicode("", config=True, help="A PEM private key (ES256 or RS256) whose public key the service trusts.")
     jwt_algorithm = Unicode("HS256", config=True, help="HS256, ES256 or RS256.")
@@ -102,12 +102,20 @@ class OARSpawner(Spawner):
         env["JUPYTERHUB_SERVICE_URL"] = "http://{host}:{port}" + (self.server.base_url if self.server else "/")
         return {k: str(v) for k, v in env.items()}
 
+    _submitted = None
+
     async def start(self):
-        options = form.validate(self.user_options or {}, await self.profiles())
-        body = dict(options)
-        body["command"] = self.cmd + self.get_args() + ["--ip={host}", "--port={port}"]
-        body["environment"] = self._environment()
-        server = await self._call("PUT", self._path(), body, ok=(200, 201))
+        # The hub asks for progress() as soon as start() begins: progress() waits for the PUT, or the service
+        # would not know the server yet.
+        self._submitted = asyncio.Event()
+        try:
+            options = form.validate(self.user_options or {}, await self.profiles())
+            body = dict(options)
+            body["command"] = self.cmd + self.get_args() + ["--ip={host}", "--port={port}"]
+            body["environment"] = self._environment()
+            server = await self._call("PUT", self._path(), body, ok=(200, 201))
+        finally:
+            self._submitted.set()
         self.log.info("oarspawner: %s/%s is %s as job %s on %s", self.user.name, self.name, server["state"],
                       server.get("jobId"), server["cluster"])
         self._job = server
@@ -133,6 +141,27 @@ class OARSpawner(Spawner):
             return None
         return server.get("exitStatus", 0) if server["state"] == "failed" else 0
 
+    async def get_url(self):
+        # The hub asks this after a restart, of every server poll() says is alive. A server that was still
+        # queued when the hub went down is the same OAR job: wait for it, rather than let the hub drop it.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.start_timeout
+        while True:
+            server = await self._call("GET", self._path())
+            self._job = server
+            if server["state"] == "ready":
+                return server["url"]
+            if server["state"] not in RUNNING:
+                self.log.warning("oarspawner: %s/%s %s while the hub was down: %s", self.user.name, self.name,
+                                 server["state"], server.get("message", ""))
+                return self.server.url
+            if loop.time() > deadline:
+                self.log.warning("oarspawner: %s/%s not ready %ss after a hub restart; stopping job %s",
+                                 self.user.name, self.name, self.start_timeout, server.get("jobId"))
+                await self.stop()
+                return self.server.url
+            await asyncio.sleep(self.poll_interval_while_starting)
+
     async def stop(self, now=False):
         await self._call("DELETE", self._path(), ok=(202, 204))
 
@@ -155,6 +184,8 @@ class OARSpawner(Spawner):
 
     async def progress(self):
         """Relays the service's events: submitted, queue position and estimated start, node, ready."""
+        if self._submitted is not None:
+            await self._submitted.wait()
         parser = EventParser()
         queue = asyncio.Queue()
 
@@ -177,6 +208,10 @@ class OARSpawner(Spawner):
                         return
                 else:
                     getter.cancel()
+                    response = fetch.result()
+                    if response.code != 200:
+                        self.log.warning("oarspawner: progress of %s/%s: HTTP %s from the service", self.user.name,
+                                         self.name, response.code)
                     while not queue.empty():
                         event = queue.get_nowait()
                         yield {"progress": event.get("progress", 0), "message": event.get("message", "")}

@@ -9,15 +9,13 @@ import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
-import java.io.BufferedReader;
+
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -265,22 +263,8 @@ class ServiceProcessIT {
     }
 
     private List<JsonObject> readEvents(String path, long lastEventId) {
-        try {
-            HttpRequest req = HttpRequest.newBuilder(URI.create(base() + path)).header("Authorization", "Bearer " + token)
-                    .header("Last-Event-ID", Long.toString(lastEventId)).timeout(Duration.ofSeconds(90)).build();
-            HttpResponse<java.io.InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
-            List<JsonObject> events = new ArrayList<>();
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    if (line.startsWith("data: ")) {
-                        events.add(new JsonObject(line.substring(6)));
-                    }
-                }
-            }
-            return events;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return ServerSentEvents.readAll(http, HttpRequest.newBuilder(URI.create(base() + path))
+                .header("Authorization", "Bearer " + token).header("Last-Event-ID", Long.toString(lastEventId))
+                .timeout(Duration.ofSeconds(90)).build());
     }
 }

@@ -57,7 +57,7 @@ public record ServiceConfig(String instance, String host, int port, Optional<Tls
         }
         Map<String, Profile> profiles = new LinkedHashMap<>();
         root.optionalChild("profiles").ifPresent(p -> p.children().forEach((name, n) -> profiles.put(name, profile(name, n, limits))));
-        return new ServiceConfig(instance, http.string("host", "127.0.0.1"), http.integer("port", 8081, 0, 65535), tls,
+        return new ServiceConfig(instance, http.string("host", "127.0.0.1"), http.integer("port", 9081, 0, 65535), tls,
                 jwt(root.child("jwt")), http.bool("openOps", true),
                 root.duration("pollTick", Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofMinutes(10)),
                 root.duration("startTimeout", Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofHours(2)),

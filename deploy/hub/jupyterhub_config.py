@@ -1,0 +1,52 @@
+# JupyterHub 3.0 (Debian's) with oarspawner: every server is an OAR job started by the oarspawner service.
+# This file runs the local platform (deploy/hub.sh); the comments say what a real site changes.
+import os
+
+c = get_config()  # noqa: F821
+state = os.environ.get("OARSPAWNER_DEV_STATE", "/var/lib/oarspawner-dev")
+
+# The public proxy, where browsers go.
+c.JupyterHub.ip = "127.0.0.1"
+c.JupyterHub.port = int(os.environ.get("OARSPAWNER_HUB_PORT", "8000"))
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = 8081
+# The notebooks run on compute nodes, and must reach the hub's API at this URL. At a site: an address of the
+# hub that the nodes can route to (a site-internal name, not localhost).
+c.JupyterHub.hub_connect_url = os.environ.get("OARSPAWNER_HUB_CONNECT_URL", "http://127.0.0.1:8081")
+
+# The spawner: the shim from spawner-api/shim (pip install it, or put it on PYTHONPATH).
+c.JupyterHub.spawner_class = "oarspawner.OARSpawner"
+c.OARSpawner.service_url = os.environ.get("OARSPAWNER_SERVICE_URL", "http://127.0.0.1:9081")
+# HS256 secret shared with the service (jwt.hmacSecretFile there). At a site prefer an ES256 key pair:
+# c.OARSpawner.jwt_private_key_file = "/etc/jupyterhub/oarspawner-jwt.pem"; c.OARSpawner.jwt_algorithm = "ES256"
+c.OARSpawner.jwt_secret_file = os.path.join(state, "jwt-secret")
+c.OARSpawner.jwt_issuer = "jupyterhub"
+# What runs in the job; Debian's notebook 6 is the single-user app when jupyter_server is absent.
+c.Spawner.cmd = ["jupyterhub-singleuser"]
+c.Spawner.environment = {"JUPYTERHUB_SINGLEUSER_APP": "notebook.notebookapp.NotebookApp"}
+# Jobs may queue: wait long enough, and show every progress event (queue position, estimated start, node).
+c.Spawner.start_timeout = 900
+c.Spawner.http_timeout = 120
+c.JupyterHub.tornado_settings = {"slow_spawn_timeout": 0}
+c.JupyterHub.allow_named_servers = True
+# Servers are OAR jobs: a hub restart must not stop them.
+c.JupyterHub.cleanup_servers = False
+
+# configurable-http-proxy, started by the hub. Debian's CHP needs NODE_PATH (deploy/hub.sh sets it). The same
+# token goes to the oarspawner service (proxy.authTokenFile), which keeps the routes in step with the jobs.
+c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:8001"
+with open(os.path.join(state, "proxy-token")) as f:
+    c.ConfigurableHTTPProxy.auth_token = f.read().strip()
+
+# Local platform only: any user name logs in with this password. At a site: your authenticator (LDAP, OAuth).
+c.JupyterHub.authenticator_class = "dummy"
+c.DummyAuthenticator.password = os.environ.get("OARSPAWNER_DEMO_PASSWORD", "oarspawner-demo")
+# A service token for tests and operators' scripts, with the admin role.
+with open(os.path.join(state, "hub-api-token")) as f:
+    _api_token = f.read().strip()
+c.JupyterHub.services = [{"name": "oarspawner-admin", "api_token": _api_token}]
+c.JupyterHub.load_roles = [{"name": "admin", "services": ["oarspawner-admin"]}]
+
+c.JupyterHub.db_url = os.environ.get("OARSPAWNER_HUB_DB_URL", "sqlite:///" + os.path.join(state, "jupyterhub.sqlite"))
+c.JupyterHub.cookie_secret_file = os.path.join(state, "jupyterhub_cookie_secret")
+c.JupyterHub.pid_file = os.path.join(state, "jupyterhub.pid")
