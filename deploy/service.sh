@@ -8,12 +8,17 @@ PID=/run/oarspawner.pid
 LOG=/var/log/oarspawner.log
 CONFIG="${OARSPAWNER_CONFIG:-$PWD/deploy/config/oarspawner.yaml}"
 running() { [ -f "$PID" ] && kill -0 "$(cat "$PID")" 2>/dev/null; }
+# With the local hub (deploy/hub.sh made its proxy's token), the service keeps that proxy's routes.
+STATE="${OARSPAWNER_DEV_STATE:-/var/lib/oarspawner-dev}"
+if [ -z "${OARSPAWNER_PROXY__API_URL:-}" ] && [ -s "$STATE/proxy-token" ]; then
+  export OARSPAWNER_PROXY__API_URL=http://127.0.0.1:8001 OARSPAWNER_PROXY__AUTH_TOKEN_FILE="$STATE/proxy-token"
+fi
 port() { echo "${OARSPAWNER_HTTP__PORT:-9081}"; }
 start() {
   if running; then echo "[service] already running (pid $(cat "$PID"))"; return; fi
   [ -d service/target/classes ] || { echo "[service] not built: run deploy/up.sh"; exit 1; }
   if [ ! -f service/target/classpath.txt ] || [ service/pom.xml -nt service/target/classpath.txt ] || [ pom.xml -nt service/target/classpath.txt ]; then
-    mvn -B -ntp -q -pl service dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+    mvn -B -ntp -q -pl service dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile=target/classpath.txt
   fi
   nohup java -cp "service/target/classes:spawner-api/target/classes:oar-backend/target/classes:proxy/target/classes:$(cat service/target/classpath.txt)" \
     org.oarspawner.service.Main "$CONFIG" >> "$LOG" 2>&1 &

@@ -7,6 +7,9 @@ t0=$(date +%s)
 bash deploy/install-build-tools.sh
 bash deploy/install-platform.sh
 bash deploy/cluster/setup.sh
+# The hub ITs run their own hub and service on the platform's ports: stop those of deploy/up.sh.
+bash deploy/hub.sh stop >/dev/null
+bash deploy/service.sh stop >/dev/null
 bash deploy/cluster/clear-jobs.sh
 # The JupyterHub shim's unit tests, with Debian's python3 (the first python3 on PATH may lack Debian's modules).
 /usr/bin/python3 -m pytest -q -p no:cacheprovider spawner-api/shim/tests

@@ -28,6 +28,9 @@ c.Spawner.environment = {"JUPYTERHUB_SINGLEUSER_APP": "notebook.notebookapp.Note
 c.Spawner.start_timeout = 900
 c.Spawner.http_timeout = 120
 c.JupyterHub.tornado_settings = {"slow_spawn_timeout": 0}
+# How often the hub asks whether a server still runs: a job ended by its walltime or by oardel shows as stopped
+# within this. Cheap: the service answers from memory, and polls OAR once per tick whatever the number of servers.
+c.Spawner.poll_interval = 10
 c.JupyterHub.allow_named_servers = True
 # Servers are OAR jobs: a hub restart must not stop them.
 c.JupyterHub.cleanup_servers = False

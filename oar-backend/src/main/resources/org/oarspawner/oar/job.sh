@@ -31,7 +31,8 @@ for a in "${args[@]}"; do
   a="${a//\{host\}/$host}"
   cmd+=("${a//\{port\}/$port}")
 done
-"${cmd[@]}" &
+# In the user's home, as after a login: the notebook's file browser starts there, not in this job directory.
+( cd "${HOME:-/}" && exec "${cmd[@]}" ) &
 child=$!
 # OAR ends a job with SIGTERM (oardel, walltime): pass it on, then clean up.
 trap 'kill -TERM "$child" 2>/dev/null' TERM INT HUP

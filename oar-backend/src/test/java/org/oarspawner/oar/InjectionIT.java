@@ -78,7 +78,9 @@ class InjectionIT {
         SpawnKey key = new SpawnKey("bob", "literal");
         List<String> args = HOSTILE.stream().filter(v -> !v.contains("\n")).toList();
         String env = String.join("\n", HOSTILE);
-        // A notebook stand-in that records what it was given, then serves HTTP.
+        // A notebook stand-in that records what it was given (in the user's home, where notebooks start), then serves HTTP.
+        Path received = LocalCluster.home("bob").resolve("received.json");
+        Files.deleteIfExists(received);
         String py = "import json, os, sys, http.server; "
                 + "json.dump({'argv': sys.argv[2:], 'env': os.environ['HOSTILE']}, open('received.json', 'w')); "
                 + "http.server.ThreadingHTTPServer((sys.argv[1], int(os.environ['OARSPAWNER_PORT'])), http.server.SimpleHTTPRequestHandler).serve_forever()";
@@ -88,7 +90,6 @@ class InjectionIT {
         JobRef job = await(s.submit(r));
         LocalCluster.waitFor(s, job, j -> j.state() == JobState.RUNNING, Duration.ofSeconds(60));
         LocalCluster.get(LocalCluster.waitForEndpoint(s, job, key).url() + "/");
-        Path received = LocalCluster.jobDir("bob", key).resolve("received.json");
         @SuppressWarnings("unchecked")
         Map<String, Object> got = new ObjectMapper().readValue(Files.readString(received), Map.class);
         List<String> expectedArgs = args.stream().map(a -> a.replace("{port}", "")).toList();

@@ -85,7 +85,8 @@ class OarSchedulerIT {
         assertThat(gpuEndpoint.host()).isEqualTo("node-gpu");
         HttpResponse<String> response = LocalCluster.get(cpuEndpoint.url() + "/");
         assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.body()).contains("job.sh");
+        // The notebook command runs in the user's home, where the job directories are.
+        assertThat(response.body()).contains(".oarspawner/");
         assertThat(LocalCluster.get(gpuEndpoint.url() + "/").statusCode()).isEqualTo(200);
 
         assertThat(await(s.cancel(cpu))).isEqualTo(CancelResult.CANCELLED);

@@ -1,161 +1,178 @@
 package org.oarspawner.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.oarspawner.service.HubStack.await;
+import static org.oarspawner.service.HubStack.jobs;
 
 import io.vertx.core.json.JsonObject;
-
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.oarspawner.oar.LocalCluster;
 
 /**
  * The whole path through Debian's JupyterHub 3.0 and its configurable-http-proxy: the hub's REST API spawns
  * jupyterhub-singleuser as an OAR job through the shim and the service, and the notebook answers through CHP.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(HubStack.Extension.class)
 class HubIT {
-    static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
-    static final String HUB = "http://127.0.0.1:8000";
+    private static final Duration STOPPED = Duration.ofSeconds(90);
 
-    private Process service;
-    private String hubToken;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-
-    @BeforeAll
-    void start() throws Exception {
-        // A fresh hub database: servers left by another run would make the hub wait on each at start.
-        Path db = Files.createTempFile("jupyterhub-hubit", ".sqlite");
-        Files.delete(db);
-        hubEnv = "sqlite:///" + db;
-        run("bash", ROOT.resolve("deploy/hub.sh").toString(), "restart");
-        hubToken = Files.readString(LocalCluster.STATE.resolve("hub-api-token")).strip();
-        Path log = Files.createTempFile("oarspawner-hubit", ".log");
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                ROOT.resolve("deploy/config/oarspawner.yaml").toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("OARSPAWNER_INSTANCE", "hubit");
-        pb.environment().put("OARSPAWNER_POLL_TICK", "500ms");
-        pb.environment().put("OARSPAWNER_PROXY__API_URL", "http://127.0.0.1:8001");
-        pb.environment().put("OARSPAWNER_PROXY__AUTH_TOKEN_FILE", LocalCluster.STATE.resolve("proxy-token").toString());
-        service = pb.start();
-        for (int i = 0; i < 300; i++) {
-            try {
-                if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:9081/health/live")).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                if (!service.isAlive()) {
-                    throw new AssertionError("the service exited: " + Files.readString(log));
-                }
-                Thread.sleep(200);
-            }
-        }
-        throw new AssertionError("the service did not answer: " + Files.readString(log));
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        for (String path : List.of("/hub/api/users/alice/server", "/hub/api/users/alice/servers/gpu", "/hub/api/users/bob/server")) {
-            hub("DELETE", path, null);
-        }
-        Thread.sleep(2000);
-        service.destroy();
-        service.waitFor(20, TimeUnit.SECONDS);
-        run("bash", ROOT.resolve("deploy/hub.sh").toString(), "stop");
-    }
-
-    private String hubEnv;
-
-    private void run(String... command) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        pb.environment().put("OARSPAWNER_HUB_DB_URL", hubEnv);
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new AssertionError(String.join(" ", command) + " failed: " + out);
-        }
-    }
-
-    private HttpResponse<String> hub(String method, String path, JsonObject body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(HUB + path)).header("Authorization", "token " + hubToken)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body.encode()))
-                .build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    /** Reads the hub's progress stream to its end (ready or failed). */
-    private List<JsonObject> progress(String path) {
-        return ServerSentEvents.readAll(http, HttpRequest.newBuilder(URI.create(HUB + path))
-                .header("Authorization", "token " + hubToken).timeout(Duration.ofSeconds(180)).build());
-    }
-
-
-    private static int jobsNamed(String user, String server) {
-        String out = LocalCluster.run("oarstat", "-J", "--sql",
-                "job_name = 'oarspawner:hubit:" + user + ":" + server + "' and state not in ('Terminated','Error')");
-        return out.isBlank() ? 0 : new JsonObject(out).size();
-    }
-
-    private JsonObject routes() throws Exception {
-        String token = Files.readString(LocalCluster.STATE.resolve("proxy-token")).strip();
-        return new JsonObject(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:8001/api/routes"))
-                .header("Authorization", "token " + token).build(), HttpResponse.BodyHandlers.ofString()).body());
+    @Test
+    void spawnThroughTheHubReachTheNotebookStopAndLeaveNothing(HubStack hub) {
+        spawnReachStop(hub, "bob", "http://node-cpu:");
     }
 
     @Test
-    void spawnThroughTheHubReachTheNotebookStopAndLeaveNothing() throws Exception {
-        assertThat(hub("POST", "/hub/api/users/bob", null).statusCode()).isIn(201, 409);
+    void theSameThroughAnSshTunnel(HubStack hub) throws Exception {
+        hub.restartService(Map.of("OARSPAWNER_CLUSTERS__CPU__REACHABILITY", "ssh-tunnel"));
+        try {
+            // The route points at the tunnel's local end, on the service's host.
+            spawnReachStop(hub, "bob", "http://127.0.0.1:");
+        } finally {
+            hub.restartService(Map.of());
+        }
+    }
+
+    private static void spawnReachStop(HubStack hub, String user, String target) {
+        assertThat(hub.hub("POST", "/hub/api/users/" + user, null).statusCode()).isIn(201, 409);
         long t0 = System.nanoTime();
-        HttpResponse<String> spawn = hub("POST", "/hub/api/users/bob/server",
+        HttpResponse<String> spawn = hub.hub("POST", "/hub/api/users/" + user + "/server",
                 new JsonObject().put("profile", "cpu-1core-2h").put("project", LocalCluster.PROJECT));
         assertThat(spawn.statusCode()).as(spawn.body()).isIn(201, 202);
-        List<JsonObject> events = progress("/hub/api/users/bob/server/progress");
-        System.out.printf("hub spawn to ready: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+        List<JsonObject> events = hub.progress(user, "");
+        System.out.printf("hub spawn to ready (%s): %d ms%n", target, (System.nanoTime() - t0) / 1_000_000);
         List<String> messages = events.stream().map(e -> e.getString("message")).toList();
         assertThat(events.get(events.size() - 1).getBoolean("ready")).as(messages.toString()).isTrue();
-        assertThat(messages).anyMatch(m -> m.startsWith("Submitted as job")).anyMatch(m -> m.contains("is running on node node-cpu"));
+        assertThat(messages).as("the service's events, relayed by the hub")
+                .anyMatch(m -> m.startsWith("Submitted as job")).anyMatch(m -> m.contains("is running on node node-cpu"));
         assertThat(events.stream().map(e -> e.getInteger("progress")).toList()).isSorted();
 
-        HttpResponse<String> status = hub("GET", "/user/bob/api/status", null);
-        assertThat(status.statusCode()).isEqualTo(200);
-        assertThat(routes().getJsonObject("/user/bob").getString("target")).startsWith("http://node-cpu:");
-        assertThat(jobsNamed("bob", "")).isEqualTo(1);
+        HttpResponse<String> status = hub.hub("GET", "/user/" + user + "/api/status", null);
+        assertThat(status.statusCode()).as(status.body()).isEqualTo(200);
+        assertThat(hub.routes().getJsonObject("/user/" + user).getString("target")).startsWith(target);
+        assertThat(jobs(user, "")).hasSize(1);
 
-        assertThat(hub("DELETE", "/hub/api/users/bob/server", null).statusCode()).isIn(202, 204);
-        for (int i = 0; i < 100 && (routes().containsKey("/user/bob") || jobsNamed("bob", "") > 0); i++) {
-            Thread.sleep(300);
-        }
-        assertThat(routes().containsKey("/user/bob")).isFalse();
-        assertThat(jobsNamed("bob", "")).isZero();
+        stopAndLeaveNothing(hub, user, "");
+    }
+
+    /** Stops through the hub, then checks the route and the job are gone. */
+    private static void stopAndLeaveNothing(HubStack hub, String user, String server) {
+        assertThat(hub.hub("DELETE", HubStack.serverPath(user, server), null).statusCode()).isIn(202, 204);
+        String route = "/user/" + user + (server.isEmpty() ? "" : "/" + server);
+        await("route " + route + " and job of " + user + "/" + server + " gone", STOPPED,
+                () -> !hub.routes().containsKey(route) && jobs(user, server).isEmpty());
+        assertThat(hub.hubServer(user, server)).isNull();
     }
 
     @Test
-    void twoNamedServersOnTheCpuAndTheGpuNode() throws Exception {
-        assertThat(hub("POST", "/hub/api/users/alice", null).statusCode()).isIn(201, 409);
-        hub("POST", "/hub/api/users/alice/server", new JsonObject().put("profile", "cpu-1core-2h"));
-        hub("POST", "/hub/api/users/alice/servers/gpu", new JsonObject().put("profile", "gpu-a100-4h"));
-        List<JsonObject> cpu = progress("/hub/api/users/alice/server/progress");
-        List<JsonObject> gpu = progress("/hub/api/users/alice/servers/gpu/progress");
+    void twoNamedServersOnTheCpuAndTheGpuNode(HubStack hub) {
+        assertThat(hub.hub("POST", "/hub/api/users/alice", null).statusCode()).isIn(201, 409);
+        assertThat(hub.hub("POST", "/hub/api/users/alice/servers/cpu", new JsonObject().put("profile", "cpu-1core-2h")).statusCode()).isIn(201, 202);
+        assertThat(hub.hub("POST", "/hub/api/users/alice/servers/gpu", new JsonObject().put("profile", "gpu-a100-4h")).statusCode()).isIn(201, 202);
+        List<JsonObject> cpu = hub.progress("alice", "cpu");
+        List<JsonObject> gpu = hub.progress("alice", "gpu");
         assertThat(cpu.get(cpu.size() - 1).getBoolean("ready")).as(cpu.toString()).isTrue();
         assertThat(gpu.get(gpu.size() - 1).getBoolean("ready")).as(gpu.toString()).isTrue();
-        assertThat(hub("GET", "/user/alice/api/status", null).statusCode()).isEqualTo(200);
-        assertThat(hub("GET", "/user/alice/gpu/api/status", null).statusCode()).isEqualTo(200);
-        JsonObject routes = routes();
-        assertThat(routes.getJsonObject("/user/alice").getString("target")).startsWith("http://node-cpu:");
+        assertThat(hub.hub("GET", "/user/alice/cpu/api/status", null).statusCode()).isEqualTo(200);
+        assertThat(hub.hub("GET", "/user/alice/gpu/api/status", null).statusCode()).isEqualTo(200);
+        JsonObject routes = hub.routes();
+        assertThat(routes.getJsonObject("/user/alice/cpu").getString("target")).startsWith("http://node-cpu:");
         assertThat(routes.getJsonObject("/user/alice/gpu").getString("target")).startsWith("http://node-gpu:");
+        stopAndLeaveNothing(hub, "alice", "cpu");
+        stopAndLeaveNothing(hub, "alice", "gpu");
+    }
+
+    @Test
+    void aHubRestartWhileTheJobIsQueuedPicksUpTheSameJob(HubStack hub) throws Exception {
+        assertThat(hub.hub("POST", "/hub/api/users/alice", null).statusCode()).isIn(201, 409);
+        String blockerId = HubStack.holdGpuNode();
+        try {
+            assertThat(hub.hub("POST", "/hub/api/users/alice/servers/queued", new JsonObject().put("profile", "gpu-a100-4h")).statusCode())
+                    .isIn(201, 202);
+            await("alice/queued submitted", Duration.ofSeconds(30), () -> jobs("alice", "queued").size() == 1);
+            long job = jobs("alice", "queued").get(0);
+            LocalCluster.sleep(2000);
+            assertThat(LocalCluster.run("oarstat", "-s", "-j", Long.toString(job))).contains("Waiting");
+            assertThat(hub.hubServer("alice", "queued").getBoolean("ready")).isFalse();
+
+            hub.restartHub();
+            assertThat(jobs("alice", "queued")).containsExactly(job);
+
+            LocalCluster.run("oardel", blockerId);
+            await("alice/queued ready in the restarted hub", Duration.ofSeconds(120), () -> {
+                JsonObject s = hub.hubServer("alice", "queued");
+                return s != null && Boolean.TRUE.equals(s.getBoolean("ready"));
+            });
+            assertThat(hub.hub("GET", "/user/alice/queued/api/status", null).statusCode()).isEqualTo(200);
+            assertThat(jobs("alice", "queued")).as("the same job, and no other").containsExactly(job);
+            stopAndLeaveNothing(hub, "alice", "queued");
+        } finally {
+            LocalCluster.run("oardel", blockerId);
+        }
+    }
+
+    @Test
+    void aProxyRestartLosesTheRouteForLessThanATick(HubStack hub) {
+        assertThat(hub.hub("POST", "/hub/api/users/alice", null).statusCode()).isIn(201, 409);
+        hub.hub("POST", "/hub/api/users/alice/servers/chp", new JsonObject().put("profile", "cpu-1core-2h"));
+        List<JsonObject> events = hub.progress("alice", "chp");
+        assertThat(events.get(events.size() - 1).getBoolean("ready")).as(events.toString()).isTrue();
+        String target = hub.routes().getJsonObject("/user/alice/chp").getString("target");
+
+        // The hub restarts its proxy when it finds it dead; the service puts the route back on its next tick.
+        LocalCluster.run("pkill", "-f", "configurable-http-proxy --ip 127.0.0.1 --port 8000");
+        await("the hub restarted its proxy", Duration.ofSeconds(60), () -> {
+            try {
+                return hub.routes().containsKey("/");
+            } catch (RuntimeException e) {
+                return false;
+            }
+        });
+        long back = System.nanoTime();
+        await("route /user/alice/chp back", Duration.ofSeconds(30), () -> hub.routes().containsKey("/user/alice/chp"));
+        System.out.printf("route back %d ms after CHP answered again%n", (System.nanoTime() - back) / 1_000_000);
+        assertThat(hub.routes().getJsonObject("/user/alice/chp").getString("target")).isEqualTo(target);
+        assertThat(hub.hub("GET", "/user/alice/chp/api/status", null).statusCode()).isEqualTo(200);
+        stopAndLeaveNothing(hub, "alice", "chp");
+    }
+
+    @Test
+    void oardelFromOutsideStopsTheServerInTheHub(HubStack hub) {
+        assertThat(hub.hub("POST", "/hub/api/users/alice", null).statusCode()).isIn(201, 409);
+        hub.hub("POST", "/hub/api/users/alice/servers/del", new JsonObject().put("profile", "cpu-1core-2h"));
+        List<JsonObject> events = hub.progress("alice", "del");
+        assertThat(events.get(events.size() - 1).getBoolean("ready")).as(events.toString()).isTrue();
+        long job = jobs("alice", "del").get(0);
+
+        LocalCluster.run("su", "-s", "/bin/sh", "alice", "-c", "oardel " + job);
+        endsInTheHub(hub, "alice", "del");
+    }
+
+    @Test
+    void theWalltimeEndStopsTheServerInTheHub(HubStack hub) {
+        assertThat(hub.hub("POST", "/hub/api/users/alice", null).statusCode()).isIn(201, 409);
+        hub.hub("POST", "/hub/api/users/alice/servers/short",
+                new JsonObject().put("profile", "cpu-1core-2h").put("walltime", "0:01"));
+        List<JsonObject> events = hub.progress("alice", "short");
+        assertThat(events.get(events.size() - 1).getBoolean("ready")).as(events.toString()).isTrue();
+        assertThat(jobs("alice", "short")).hasSize(1);
+        endsInTheHub(hub, "alice", "short");
+    }
+
+    /** The job ended outside the hub: the route goes at once, the hub's poll then finds the server stopped. */
+    private static void endsInTheHub(HubStack hub, String user, String server) {
+        String route = "/user/" + user + "/" + server;
+        long t0 = System.nanoTime();
+        await("route " + route + " gone", Duration.ofSeconds(180), () -> !hub.routes().containsKey(route));
+        long routeGone = System.nanoTime();
+        await("the hub sees " + user + "/" + server + " stopped", Duration.ofSeconds(60), () -> hub.hubServer(user, server) == null);
+        System.out.printf("%s/%s: route gone after %d ms, hub saw it stopped %d ms later%n", user, server,
+                (routeGone - t0) / 1_000_000, (System.nanoTime() - routeGone) / 1_000_000);
+        assertThat(jobs(user, server)).isEmpty();
+        assertThat(hub.hub("GET", "/user/" + user + "/" + server + "/api/status", null).statusCode()).isNotEqualTo(200);
     }
 }
