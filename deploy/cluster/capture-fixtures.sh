@@ -13,8 +13,8 @@ id_of() { grep -oE 'OAR_JOB_ID=[0-9]+' "$OUT/$1.stdout" | cut -d= -f2; }
 wait_state() { # id state
   for _ in $(seq 100); do as alice "oarstat -s -j $1" | grep -q ": $2" && return 0; sleep 0.3; done; echo "job $1 never reached $2" >&2
 }
-cap oarsub_cpu alice "oarsub --name 'oarspawner:dev:alice:' --property \"cluster='cpu'\" --resource /nodes=1/core=4,walltime=0:05:00 'sleep 300'"
-cap oarsub_gpu alice "oarsub --name 'oarspawner:dev:alice:gpu' --project pr-training --property \"(cluster='gpu') AND gpumodel='A100'\" --resource /nodes=1/gpu=1,walltime=0:05:00 'sleep 300'"
+cap oarsub_cpu alice "oarsub --name 'oarspawner:dev:cpu:alice:' --property \"cluster='cpu'\" --resource /nodes=1/core=4,walltime=0:05:00 'sleep 300'"
+cap oarsub_gpu alice "oarsub --name 'oarspawner:dev:gpu:alice:gpu' --project pr-training --property \"(cluster='gpu') AND gpumodel='A100'\" --resource /nodes=1/gpu=1,walltime=0:05:00 'sleep 300'"
 cpu=$(id_of oarsub_cpu); gpu=$(id_of oarsub_gpu)
 cap oarsub_waiting bob "oarsub --project pr-training --property \"cluster='cpu'\" --resource /nodes=1/core=1,walltime=0:05:00 'sleep 300'"
 waiting=$(id_of oarsub_waiting)

@@ -10,8 +10,11 @@ import org.oarspawner.spi.SpawnKey;
 
 /**
  * The OAR job name that ties a job to its spawn, so that OAR stays the source of truth:
- * {@code oarspawner:<instance>:<hub user>:<server>}. ':' appears in none of the parts' grammars.
- * The instance lets several hubs share a cluster.
+ * {@code oarspawner:<instance>:<cluster>:<hub user>:<server>}. ':' appears in none of the parts' grammars.
+ * The instance lets several hubs share a cluster; the cluster tells apart the configured clusters that share
+ * one OAR server (one frontend, partitions by property), which all see the same jobs.
+ * Names without the cluster ({@code oarspawner:<instance>:<hub user>:<server>}, before 0.2) still parse, as
+ * belonging to whichever cluster finds them, so that an upgrade orphans no job.
  */
 public final class JobName {
     static final String PREFIX = "oarspawner:";
@@ -26,8 +29,8 @@ public final class JobName {
         return instance;
     }
 
-    public String of(SpawnKey key) {
-        return PREFIX + instance + ":" + key.user() + ":" + key.server();
+    public String of(String cluster, SpawnKey key) {
+        return PREFIX + instance + ":" + cluster + ":" + key.user() + ":" + key.server();
     }
 
     /** The SQL LIKE pattern matching every job name of this instance (no LIKE wildcard is in the grammar). */
@@ -35,18 +38,21 @@ public final class JobName {
         return PREFIX + instance + ":%";
     }
 
-    public Optional<SpawnKey> parse(String name) {
+    /** The spawn a job found on this cluster belongs to; empty for another instance's, another cluster's or a foreign job. */
+    public Optional<SpawnKey> parse(String cluster, String name) {
         String head = PREFIX + instance + ":";
         if (name == null || !name.startsWith(head)) {
             return Optional.empty();
         }
-        String rest = name.substring(head.length());
-        int colon = rest.indexOf(':');
-        if (colon < 0) {
+        String[] parts = name.substring(head.length()).split(":", -1);
+        if (parts.length == 3 && !parts[0].equals(cluster)) {
             return Optional.empty();
         }
-        String user = rest.substring(0, colon);
-        String server = rest.substring(colon + 1);
+        if (parts.length != 2 && parts.length != 3) {
+            return Optional.empty();
+        }
+        String user = parts[parts.length - 2];
+        String server = parts[parts.length - 1];
         if (!Grammar.HUB_USER.matches(user) || !Grammar.SERVER_NAME.matches(server)) {
             return Optional.empty();
         }

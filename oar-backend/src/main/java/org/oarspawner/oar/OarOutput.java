@@ -111,7 +111,7 @@ public final class OarOutput {
                     signal = OptionalInt.of(wait & 0x7f);
                 }
             }
-            jobs.put(id, new JobStatus(ref, names.parse(text(j, "name").orElse(null)), state.jobState(), state.name(),
+            jobs.put(id, new JobStatus(ref, names.parse(cluster, text(j, "name").orElse(null)), state.jobState(), state.name(),
                     nodes, Duration.ofSeconds(j.path("walltime").asLong()),
                     time(j, "submissionTime"), time(j, "startTime"), time(j, "scheduledStart"), time(j, "stopTime"),
                     exitStatus, signal, text(j, "message").orElse(""), events));

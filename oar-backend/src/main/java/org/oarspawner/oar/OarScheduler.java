@@ -91,7 +91,7 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
                     new StagedFile(JobScript.SCRIPT, JobScript.script(request.command(), c.config.python()).getBytes(StandardCharsets.UTF_8), 0700))));
             try {
                 long id = timed(c, Command.OARSUB, () -> OarOutput.jobId(c.config.name(), c.connectionFor(login).exec(
-                        c.commands.asUser(login, c.commands.submit(request, names.of(key), path)))));
+                        c.commands.asUser(login, c.commands.submit(request, names.of(c.config.name(), key), path)))));
                 LOG.info("event=job_submitted user={} server={} cluster={} job={} login={}",
                         key.user(), key.server(), c.config.name(), id, login);
                 return new JobRef(c.config.name(), id, login);

@@ -12,18 +12,30 @@ class JobNameTest {
     void roundTrip() {
         for (SpawnKey k : new SpawnKey[] {new SpawnKey("alice", ""), new SpawnKey("a.b@example.org", "gpu-1"),
             new SpawnKey("x+y", "s_2")}) {
-            assertThat(names.parse(names.of(k))).contains(k);
+            assertThat(names.parse("gpu", names.of("gpu", k))).contains(k);
         }
-        assertThat(names.of(new SpawnKey("alice", ""))).isEqualTo("oarspawner:dev:alice:");
+        assertThat(names.of("cpu", new SpawnKey("alice", ""))).isEqualTo("oarspawner:dev:cpu:alice:");
+    }
+
+    @Test
+    void aClusterSharingTheOarServerDoesNotClaimAnothersJob() {
+        assertThat(names.parse("cpu", names.of("gpu", new SpawnKey("alice", "x")))).isEmpty();
+    }
+
+    @Test
+    void namesWithoutTheClusterStillParseSoThatAnUpgradeOrphansNoJob() {
+        assertThat(names.parse("cpu", "oarspawner:dev:alice:gpu")).contains(new SpawnKey("alice", "gpu"));
+        assertThat(names.parse("cpu", "oarspawner:dev:alice:")).contains(new SpawnKey("alice", ""));
     }
 
     @Test
     void foreignNamesAreNotOurs() {
-        assertThat(names.parse(null)).isEmpty();
-        assertThat(names.parse("myjob")).isEmpty();
-        assertThat(names.parse("oarspawner:other:alice:")).isEmpty();
-        assertThat(names.parse("oarspawner:dev:alice")).isEmpty();
-        assertThat(names.parse("oarspawner:dev:al ice:")).isEmpty();
+        assertThat(names.parse("cpu", null)).isEmpty();
+        assertThat(names.parse("cpu", "myjob")).isEmpty();
+        assertThat(names.parse("cpu", "oarspawner:other:cpu:alice:")).isEmpty();
+        assertThat(names.parse("cpu", "oarspawner:dev:alice")).isEmpty();
+        assertThat(names.parse("cpu", "oarspawner:dev:cpu:al ice:")).isEmpty();
+        assertThat(names.parse("cpu", "oarspawner:dev:cpu:alice:x:y")).isEmpty();
     }
 
     @Test

@@ -28,8 +28,8 @@ class OarCommandTest {
                 .gpus(1).gpuModel("A100").walltime(Duration.ofMinutes(90)).project("pr-training").type("devel")
                 .property("drain", "NO").command("jupyterhub-singleuser").build();
         String cmd = new OarCommand(config(Identity.PER_USER, "cluster='gpu'"))
-                .submit(r, "oarspawner:dev:alice:gpu", "/home/alice/.oarspawner/jobs/alice.gpu");
-        assertThat(cmd).isEqualTo("'/usr/bin/oarsub' --name 'oarspawner:dev:alice:gpu'"
+                .submit(r, "oarspawner:dev:gpu:alice:gpu", "/home/alice/.oarspawner/jobs/alice.gpu");
+        assertThat(cmd).isEqualTo("'/usr/bin/oarsub' --name 'oarspawner:dev:gpu:alice:gpu'"
                 + " --resource '/nodes=1/gpu=1,walltime=1:30:00'"
                 + " --property '(cluster='\\''gpu'\\'') AND gpumodel='\\''A100'\\'' AND drain='\\''NO'\\'''"
                 + " --project 'pr-training' --type 'devel'"

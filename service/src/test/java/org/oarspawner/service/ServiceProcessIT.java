@@ -154,7 +154,7 @@ class ServiceProcessIT {
     /** How many unfinished jobs OAR holds under a spawn's job name. */
     private static int jobsNamed(String user, String server) {
         String out = LocalCluster.run("oarstat", "-J", "--sql",
-                "job_name = 'oarspawner:" + INSTANCE + ":" + user + ":" + server + "' and state not in ('Terminated','Error')");
+                "job_name like 'oarspawner:" + INSTANCE + ":%:" + user + ":" + server + "' and state not in ('Terminated','Error')");
         return out.isBlank() ? 0 : new JsonObject(out).size();
     }
 
@@ -175,6 +175,9 @@ class ServiceProcessIT {
 
         JsonObject found = waitFor("bob", "_default", s -> s.getString("state").equals("queued"));
         assertThat(found.getLong("jobId")).isEqualTo(jobId);
+        // Every configured cluster here shares one OAR server and sees every job: each is found under its own.
+        assertThat(found.getString("cluster")).isEqualTo("gpu");
+        assertThat(server("bob", "fill").getString("cluster")).isEqualTo("gpu");
         // The hub lost its state and PUTs again: the same job comes back, with 200, and OAR holds one job.
         HttpResponse<String> again = call("PUT", "/api/v1/users/bob/servers/_default", body("gpu", 1, LocalCluster.HTTP_SERVER));
         assertThat(again.statusCode()).isEqualTo(200);
