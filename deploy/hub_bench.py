@@ -87,9 +87,9 @@ def main():
         r = round_trip(profile)
         rounds.append(r)
         print(f"round {i + 1}: job {r['job']}: " + ", ".join(f"{k} {v:.2f} s" for k, v in r.items() if k != "job"), flush=True)
-        while True:  # the next round starts once the hub has no server and OAR no job for it
+        while True:  # the next round starts once the hub has no server and OAR has ended the job
             status, body = hub("GET", f"/hub/api/users/{USER}")
-            if "" not in json.loads(body).get("servers", {}):
+            if "" not in json.loads(body).get("servers", {}) and service_view()["state"] in ("stopped", "failed"):
                 break
             time.sleep(0.5)
         time.sleep(1)

@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 from jupyterhub.spawner import Spawner
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
-from traitlets import Integer, Unicode, default
+from traitlets import Float, Integer, Unicode, default
 
 from . import form, tokens
 from .events import EventParser
@@ -27,7 +27,7 @@ class OARSpawner(Spawner):
     jwt_audience = Unicode("oarspawner", config=True, help="The aud claim the service expects.")
     jwt_lifetime = Integer(300, config=True, help="Seconds each token lives.")
     static_token = Unicode("", config=True, help="A ready-made bearer token, instead of signing one.")
-    poll_interval_while_starting = Integer(2, config=True, help="Seconds between status checks while start() waits.")
+    poll_interval_while_starting = Float(0.5, config=True, help="Seconds between status checks while start() waits: the service answers from memory, so this costs OAR nothing.")
 
     @default("start_timeout")
     def _start_timeout(self):
@@ -60,11 +60,11 @@ class OARSpawner(Spawner):
         name = self.name or DEFAULT_SERVER
         return f"/api/v1/users/{quote(self.user.name, safe='@')}/servers/{quote(name, safe='')}"
 
-    async def _call(self, method, path, body=None, ok=(200,)):
+    async def _call(self, method, path, body=None, ok=(200,), timeout=60):
         request = HTTPRequest(self.service_url.rstrip("/") + path, method=method,
                               headers={"Authorization": "Bearer " + self._token(), "Content-Type": "application/json"},
                               body=json.dumps(body) if body is not None else (None if method in ("GET", "DELETE") else ""),
-                              request_timeout=60)
+                              request_timeout=timeout)
         try:
             response = await AsyncHTTPClient().fetch(request, raise_error=False)
         except OSError as e:
@@ -113,7 +113,8 @@ class OARSpawner(Spawner):
             body = dict(options)
             body["command"] = self.cmd + self.get_args() + ["--ip={host}", "--port={port}"]
             body["environment"] = self._environment()
-            server = await self._call("PUT", self._path(), body, ok=(200, 201))
+            # Long enough for the service to wait for this server's previous job, stopped a moment ago, to end.
+            server = await self._call("PUT", self._path(), body, ok=(200, 201), timeout=180)
         finally:
             self._submitted.set()
         self.log.info("oarspawner: %s/%s is %s as job %s on %s", self.user.name, self.name, server["state"],

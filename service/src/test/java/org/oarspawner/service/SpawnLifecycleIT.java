@@ -131,6 +131,22 @@ class SpawnLifecycleIT {
     }
 
     @Test
+    void stopThenStartAtOnceGetsANewJobThatReachesReady() {
+        JobRequest r = request("again", "cpu").build();
+        await(manager.start(r));
+        Spawn.View first = Spawns.waitFor(manager, r.key(), v -> v.state() == SpawnState.READY);
+        await(manager.stop(r.key()));
+        // The user starts again while OAR still ends the first job: the start waits for it, then a new job runs
+        // in the same job directory, which the first job's clean-up must not have removed.
+        Spawn.View second = await(manager.start(r));
+        assertThat(second.jobId()).isPresent().isNotEqualTo(first.jobId());
+        Spawn.View ready = Spawns.waitFor(manager, r.key(), v -> v.state().isFinal() || v.state() == SpawnState.READY);
+        assertThat(ready.state()).as(ready.message()).isEqualTo(SpawnState.READY);
+        assertThat(ready.jobId()).isEqualTo(second.jobId());
+        assertThat(LocalCluster.get(ready.url().orElseThrow() + "/").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void aJobThatExitsEarlySaysWhy() {
         JobRequest r = request("crash", "cpu")
                 .command("/bin/sh", "-c", "echo 'ModuleNotFoundError: No module named jupyterhub' >&2; exit 3").build();

@@ -44,6 +44,11 @@ public final class Spawn {
     /** While oarsub runs: its outcome, which a concurrent start for the same spawn waits for too. */
     io.vertx.core.Future<View> submission;
     boolean cancelSent;
+    /**
+     * Completed once the spawn is final and its job directory cleaned: a new start for the same server (the
+     * user stops, then starts again at once) waits for it, since both jobs would share that directory.
+     */
+    final io.vertx.core.Promise<Void> settled = io.vertx.core.Promise.promise();
     final List<SpawnEvent> events = new ArrayList<>();
     long nextEventId = 1;
 

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.oarspawner.metrics.SpawnMetrics;
@@ -39,6 +40,8 @@ import org.slf4j.LoggerFactory;
 public final class SpawnManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SpawnManager.class);
     private static final int STDERR_LINES = 20;
+    /** How long a start waits for the same server's previous job to end (OAR takes ~10 s after an oardel). */
+    private static final Duration STOP_WAIT = Duration.ofMinutes(2);
 
     private final Vertx vertx;
     private final Context context;
@@ -88,10 +91,23 @@ public final class SpawnManager implements AutoCloseable {
         }
     }
 
-    /** Starts a server, or returns the live spawn for the same (user, server): never a second job. */
+    /**
+     * Starts a server, or returns the live spawn for the same (user, server): never a second job. A spawn
+     * being stopped is not live: the new one starts once the old job has ended and its directory is cleaned.
+     */
     public Future<Spawn.View> start(JobRequest request) {
         return onContext(() -> {
             Spawn live = spawns.get(request.key());
+            if (live != null && (live.state == SpawnState.STOPPING || (live.state.isFinal() && !live.settled.future().isComplete()))) {
+                LOG.info("event=start_waits_for_stop user={} server={} cluster={} job={}", live.key.user(), live.key.server(),
+                        live.cluster, live.job == null ? "" : live.job.id());
+                String previous = live.job == null ? "" : " " + live.job.id();
+                return live.settled.future().timeout(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+                        .recover(e -> Future.failedFuture(new SchedulerException(live.cluster, SchedulerException.Reason.FAILED, -1,
+                                "the previous job" + previous + " of this server is still being stopped after "
+                                        + STOP_WAIT.toSeconds() + " s; start again once OAR has ended it")))
+                        .compose(v -> start(request));
+            }
             if (live != null && !live.state.isFinal()) {
                 return live.job == null && live.submission != null ? live.submission : Future.succeededFuture(live.snapshot());
             }
@@ -113,6 +129,7 @@ public final class SpawnManager implements AutoCloseable {
                 String why = e instanceof SchedulerException se ? se.schedulerMessage() : String.valueOf(e.getMessage());
                 recordOutcome(s, s.failure == FailureReason.UNREACHABLE ? SpawnMetrics.Status.UNREACHABLE : SpawnMetrics.Status.REJECTED);
                 emit(s, SpawnState.FAILED, 100, "Cluster " + s.cluster + " refused the job: " + why);
+                s.settled.tryComplete();
                 return Future.failedFuture(e);
             });
             return s.submission;
@@ -266,7 +283,7 @@ public final class SpawnManager implements AutoCloseable {
         if (s.state == SpawnState.STOPPING) {
             recordOutcome(s, SpawnMetrics.Status.CANCELLED);
             emit(s, SpawnState.STOPPED, 100, "Job " + s.job.id() + " was cancelled");
-            scheduler.cleanUp(s.job, s.key);
+            scheduler.cleanUp(s.job, s.key).onComplete(x -> s.settled.tryComplete());
             return;
         }
         FailureReason reason;
@@ -289,7 +306,7 @@ public final class SpawnManager implements AutoCloseable {
                     + (s.stderrTail.isBlank() ? "" : "; last lines of its stderr:\n" + s.stderrTail);
             recordOutcome(s, SpawnMetrics.Status.valueOf(reason.name()));
             emit(s, SpawnState.FAILED, 100, message);
-            scheduler.cleanUp(s.job, s.key);
+            scheduler.cleanUp(s.job, s.key).onComplete(x -> s.settled.tryComplete());
         });
     }
 
@@ -302,7 +319,7 @@ public final class SpawnManager implements AutoCloseable {
             recordOutcome(s, SpawnMetrics.Status.START_TIMEOUT);
             emit(s, SpawnState.FAILED, 100, "The notebook did not answer within " + startTimeout.toSeconds()
                     + " s of job " + s.job.id() + " starting; the job is cancelled");
-            cancelOnce(s).onComplete(x -> scheduler.cleanUp(s.job, s.key));
+            cancelOnce(s).onComplete(x -> scheduler.cleanUp(s.job, s.key).onComplete(y -> s.settled.tryComplete()));
             return;
         }
         s.checking = true;
