@@ -162,6 +162,9 @@ users() {
   install -m 755 "$HERE/oarspawner-stage" /usr/local/bin/oarspawner-stage
   install -m 440 "$HERE/sudoers" /etc/sudoers.d/oarspawner
   visudo -cqf /etc/sudoers.d/oarspawner
+  # The endpoint spool (clusters.*.endpointSpool): jobs write "host port" there, the service account reads all of
+  # them in one command. Sticky and write-only for others: a user can neither list nor replace another's file.
+  install -d -m 1733 -o "$SERVICE_ACCOUNT" -g "$SERVICE_ACCOUNT" /var/spool/oarspawner
   chmod 600 "$STATE"/keys/*
   # The shared HS256 secret the hub shim and the service use for JWTs in the local platform.
   [ -s "$STATE/jwt-secret" ] || (umask 077; head -c 48 /dev/urandom | base64 -w0 > "$STATE/jwt-secret")

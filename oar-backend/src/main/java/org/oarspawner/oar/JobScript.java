@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.oarspawner.oar.ssh.ShellQuote;
 
@@ -18,9 +19,13 @@ public final class JobScript {
     private JobScript() {
     }
 
-    /** The job script; the command's words are quoted, so they reach the notebook literally. */
-    public static String script(List<String> command, String python) {
+    /**
+     * The job script; the command's words are quoted, so they reach the notebook literally. With a spool
+     * directory, the script also writes its endpoint there (see {@link OarClusterConfig#endpointSpool()}).
+     */
+    public static String script(List<String> command, String python, Optional<String> endpointSpool) {
         return TEMPLATE.replace("@PYTHON@", ShellQuote.quote(python))
+                .replace("@SPOOL@", ShellQuote.quote(endpointSpool.orElse("")))
                 .replace("@COMMAND@", ShellQuote.join(command));
     }
 

@@ -15,6 +15,9 @@ import org.oarspawner.spi.Grammar;
  * @param properties     the operator's OAR property expression that selects this cluster's nodes, e.g. cluster='gpu'
  * @param gpuModelProperty the resource property that names a GPU's model (GRICAD: gpumodel)
  * @param python         the python3 on the nodes, used by the job script to pick a free port
+ * @param endpointSpool  a directory the nodes and the frontend share (mode 1733, owned by the service account) where
+ *                       job scripts also write where their notebook listens, so that one command per cluster reads
+ *                       them all; without it, each starting job's endpoint is read from its own directory
  */
 public record OarClusterConfig(
         String name,
@@ -29,7 +32,8 @@ public record OarClusterConfig(
         String gpuModelProperty,
         Optional<String> defaultProject,
         String python,
-        Reachability reachability) {
+        Reachability reachability,
+        Optional<String> endpointSpool) {
 
     /** How the proxy reaches a node's notebook. */
     public enum Reachability {
@@ -49,6 +53,12 @@ public record OarClusterConfig(
         }
         Grammar.PROPERTY_NAME.check("gpuModelProperty", gpuModelProperty);
         defaultProject.ifPresent(p -> Grammar.PROJECT.check("defaultProject", p));
+        endpointSpool.ifPresent(p -> {
+            if (!p.matches("/[A-Za-z0-9_./-]*") || p.contains("..")) {
+                throw new IllegalArgumentException("cluster " + name + ": endpointSpool must be an absolute path of letters, digits"
+                        + " and _ . / -, got " + p);
+            }
+        });
     }
 
     public SshTarget loginTarget(String login) {

@@ -49,7 +49,8 @@ public final class OarClusterConfigs {
             return new OarClusterConfig(name, host, port, ssh, identity, service, c.optionalString("userKeys"), commands,
                     c.optionalString("properties"), c.string("gpuModelProperty", "gpumodel"),
                     c.optionalString("defaultProject"), c.string("python", "python3"),
-                    c.enumValue("reachability", OarClusterConfig.Reachability.class, OarClusterConfig.Reachability.DIRECT));
+                    c.enumValue("reachability", OarClusterConfig.Reachability.class, OarClusterConfig.Reachability.DIRECT),
+                    c.optionalString("endpointSpool"));
         } catch (InvalidFieldException e) {
             throw c.error(e.field(), e.getMessage().substring(e.field().length() + 2));
         } catch (IllegalArgumentException e) {

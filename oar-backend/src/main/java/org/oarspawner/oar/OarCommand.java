@@ -73,6 +73,19 @@ public final class OarCommand {
         return quote(cluster.commands().oarstat()) + " -fJ --sql " + quote(where);
     }
 
+    /**
+     * Reads the endpoint lines that the given jobs wrote to the spool, with each file's owner: one line
+     * "id owner host port" per file found. Symbolic links are skipped.
+     */
+    public String spooledEndpoints(String spool, Collection<Long> ids) {
+        StringBuilder sb = new StringBuilder("cd -- ").append(quote(spool)).append(" && for id in");
+        for (long id : ids) {
+            sb.append(' ').append(id);
+        }
+        return sb.append("; do f=endpoint.$id; if [ -f \"$f\" ] && [ ! -L \"$f\" ]; then ")
+                .append("printf '%s %s %s\\n' \"$id\" \"$(stat -c %U -- \"$f\")\" \"$(head -n 1 -- \"$f\")\"; fi; done").toString();
+    }
+
     public String delete(long id) {
         return quote(cluster.commands().oardel()) + " " + id;
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,6 +18,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.oarspawner.oar.ssh.CommandResult;
 import org.oarspawner.spi.CancelResult;
+import org.oarspawner.spi.Endpoint;
 import org.oarspawner.spi.JobRef;
 import org.oarspawner.spi.JobStatus;
 import org.oarspawner.spi.SchedulerException;
@@ -120,6 +122,30 @@ public final class OarOutput {
     }
 
     /** What oardel's outcome means; anything unexpected is an error with OAR's message. */
+    /** A job's endpoint line in the spool, and the login that owns the file. */
+    public record SpooledEndpoint(String owner, Endpoint endpoint) {
+    }
+
+    /**
+     * Parses {@link OarCommand#spooledEndpoints}: "id owner host port" lines. A line that does not parse is left
+     * out (a user may write anything in a file of theirs); the caller checks the owner.
+     */
+    public static Map<Long, SpooledEndpoint> spooledEndpoints(String stdout) {
+        Map<Long, SpooledEndpoint> found = new HashMap<>();
+        for (String line : stdout.lines().toList()) {
+            String[] f = line.strip().split(" ");
+            if (f.length != 4 || !f[0].matches("[0-9]{1,18}") || !f[3].matches("[0-9]{1,5}")) {
+                continue;
+            }
+            try {
+                found.put(Long.parseLong(f[0]), new SpooledEndpoint(f[1], new Endpoint(f[2], Integer.parseInt(f[3]))));
+            } catch (RuntimeException e) {
+                // not a host name or port: not an endpoint
+            }
+        }
+        return found;
+    }
+
     public static CancelResult cancel(String cluster, CommandResult result) {
         String all = result.stdout() + result.stderr();
         if (result.exitCode() == 0 && all.contains("REGISTERED")) {

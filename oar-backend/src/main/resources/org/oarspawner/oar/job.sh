@@ -23,6 +23,13 @@ if [ -n "${JUPYTERHUB_SERVICE_URL:-}" ]; then
 fi
 endpoint="endpoint.$OAR_JOB_ID"
 printf '%s %s\n' "$host" "$port" > "$endpoint.part" && mv -f "$endpoint.part" "$endpoint"
+# The same line in the cluster's spool, which the service reads for all starting jobs in one command. The
+# service trusts a spool file only if this job's user owns it.
+spool=@SPOOL@
+if [ -n "$spool" ]; then
+  ( umask 022; printf '%s %s\n' "$host" "$port" > "$spool/.$endpoint.$$" && mv -f "$spool/.$endpoint.$$" "$spool/$endpoint" ) \
+    || echo "oarspawner: cannot write to the endpoint spool $spool" >&2
+fi
 
 # The notebook command; {host} and {port} in its arguments become the values above.
 args=( @COMMAND@ )
@@ -43,4 +50,5 @@ while kill -0 "$child" 2>/dev/null; do
   rc=$?
 done
 rm -f "$endpoint"
+[ -n "$spool" ] && rm -f "$spool/$endpoint"
 exit "$rc"

@@ -59,7 +59,7 @@ public final class LocalCluster {
     public static OarClusterConfig cluster(String name, Identity identity, OarClusterConfig.Reachability reachability) {
         return new OarClusterConfig(name, "localhost", 22, ssh(), identity, login("oarspawner"),
                 Optional.of(STATE.resolve("keys") + "/{login}"), OarClusterConfig.OarCommands.DEFAULT,
-                Optional.of("cluster='" + name + "'"), "gpumodel", Optional.empty(), "python3", reachability);
+                Optional.of("cluster='" + name + "'"), "gpumodel", Optional.empty(), "python3", reachability, Optional.empty());
     }
 
     public static OarScheduler scheduler(Vertx vertx, String instance, Identity identity) {

@@ -2,13 +2,17 @@ package org.oarspawner.oar;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.oarspawner.oar.ssh.SshSettings;
 import org.oarspawner.oar.ssh.SshTarget;
+import org.oarspawner.spi.Endpoint;
 import org.oarspawner.spi.JobRequest;
 import org.oarspawner.spi.SpawnKey;
 
@@ -19,7 +23,7 @@ class OarCommandTest {
         return new OarClusterConfig("gpu", "localhost", 22, ssh, identity,
                 new SshTarget("localhost", 22, "oarspawner", Path.of("/k/oarspawner")), Optional.of("/keys/{login}"),
                 OarClusterConfig.OarCommands.DEFAULT, Optional.ofNullable(properties), "gpumodel", Optional.empty(), "python3",
-                OarClusterConfig.Reachability.DIRECT);
+                OarClusterConfig.Reachability.DIRECT, Optional.empty());
     }
 
     @Test
@@ -63,8 +67,31 @@ class OarCommandTest {
         OarClusterConfig base = config(Identity.PER_USER, null);
         OarClusterConfig withProject = new OarClusterConfig(base.name(), base.frontendHost(), base.frontendPort(), base.ssh(),
                 base.identity(), base.serviceAccount(), base.userKeys(), base.commands(), base.properties(),
-                base.gpuModelProperty(), Optional.of("pr-default"), base.python(), base.reachability());
+                base.gpuModelProperty(), Optional.of("pr-default"), base.python(), base.reachability(), base.endpointSpool());
         JobRequest r = JobRequest.builder(new SpawnKey("bob", ""), "gpu", "bob").command("x").build();
         assertThat(new OarCommand(withProject).submit(r, "n", "/d")).contains("--project 'pr-default'");
+    }
+
+    @Test
+    void spooledEndpointsReadsEveryFileInOneShellSkippingLinksAndGivingOwners(@TempDir Path spool)
+            throws Exception {
+        Files.writeString(spool.resolve("endpoint.12"), "node-cpu 40001\n");
+        Files.writeString(spool.resolve("endpoint.13"), "node-gpu 40002\nmore\n");
+        Files.writeString(spool.resolve("secret"), "node-x 1\n");
+        Files.createSymbolicLink(spool.resolve("endpoint.14"), spool.resolve("secret"));
+        String cmd = new OarCommand(config(Identity.SERVICE_ACCOUNT, null)).spooledEndpoints(spool.toString(), List.of(12L, 13L, 14L, 15L));
+        Process p = new ProcessBuilder("/bin/sh", "-c", cmd).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).isZero();
+        String me = System.getProperty("user.name");
+        assertThat(out).isEqualTo("12 " + me + " node-cpu 40001\n13 " + me + " node-gpu 40002\n");
+        assertThat(OarOutput.spooledEndpoints(out)).containsOnlyKeys(12L, 13L)
+                .containsEntry(13L, new OarOutput.SpooledEndpoint(me, new Endpoint("node-gpu", 40002)));
+    }
+
+    @Test
+    void aSpoolPathIsQuoted() {
+        assertThat(new OarCommand(config(Identity.SERVICE_ACCOUNT, null)).spooledEndpoints("/var/spool/o s", List.of(1L)))
+                .startsWith("cd -- '/var/spool/o s' && for id in 1; do");
     }
 }

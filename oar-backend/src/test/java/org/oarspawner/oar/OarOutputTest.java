@@ -170,4 +170,16 @@ class OarOutputTest {
         assertThat(cpu.walltimeLeft(started.plusSeconds(600))).contains(Duration.ZERO);
         assertThat(JobStatus.gone(cpu.ref()).walltimeLeft(started)).isEqualTo(Optional.empty());
     }
+
+    @Test
+    void spooledEndpointLinesThatAreNotEndpointsAreLeftOut() {
+        assertThat(OarOutput.spooledEndpoints("""
+                7 alice node-cpu 40001
+                8 bob node-gpu
+                9 bob 'node;rm' 40003
+                10 bob node-gpu 99999
+                x bob node-gpu 40004
+                11 carol node-gpu 40005 extra
+                """)).containsOnlyKeys(7L);
+    }
 }

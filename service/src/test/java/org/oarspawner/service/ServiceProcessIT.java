@@ -226,6 +226,39 @@ class ServiceProcessIT {
         assertThat(fifty[0]).isCloseTo(fifty[1], org.assertj.core.data.Offset.offset(1.0));
     }
 
+    @Test
+    void twentyStartingSpawnsReadTheirEndpointsFromTheSpoolInBatches() throws Exception {
+        String endpoints = "cluster=\"bench\",command=\"endpoints\",outcome=\"success\"";
+        String stage = "cluster=\"bench\",command=\"stage\",outcome=\"success\"";
+        double endpoints0 = metric("oarspawner_oar_command_duration_seconds_count", endpoints);
+        double stage0 = metric("oarspawner_oar_command_duration_seconds_count", stage);
+        long t0 = System.nanoTime();
+        List<CompletableFuture<HttpResponse<String>>> puts = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            String path = "/api/v1/users/bob/servers/e" + i;
+            puts.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return call("PUT", path, body("bench", 0, LocalCluster.HTTP_SERVER));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        for (CompletableFuture<HttpResponse<String>> f : puts) {
+            assertThat(f.get().statusCode()).as(f.get().body()).isEqualTo(201);
+        }
+        waitUntil(() -> servers().stream().filter(v -> v.getString("name").startsWith("e"))
+                .allMatch(v -> v.getString("state").equals("ready")), "20 spawns ready");
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double reads = metric("oarspawner_oar_command_duration_seconds_count", endpoints) - endpoints0;
+        double staged = metric("oarspawner_oar_command_duration_seconds_count", stage) - stage0;
+        System.out.printf("20 spawns ready in %.1f s: %.0f spool reads, %.0f staging operations%n", seconds, reads, staged);
+        // Staging is one operation per submission; no endpoint is read from a job's own directory.
+        assertThat(staged).isEqualTo(20);
+        // The spool is read at most once per 250 ms for the whole cluster, whatever the number of starting jobs.
+        assertThat(reads).isPositive().isLessThanOrEqualTo(Math.ceil(seconds / 0.25) + 1);
+    }
+
     /** Starts n spawns on the CPU cluster, then counts oarstat commands and poll ticks over 10 s from /metrics. */
     private double[] oarstatsAndPolls(int n) throws Exception {
         List<CompletableFuture<HttpResponse<String>>> puts = new ArrayList<>();
