@@ -137,6 +137,15 @@ class HubIT {
         System.out.printf("route back %d ms after CHP answered again%n", (System.nanoTime() - back) / 1_000_000);
         assertThat(hub.routes().getJsonObject("/user/alice/chp").getString("target")).isEqualTo(target);
         assertThat(hub.hub("GET", "/user/alice/chp/api/status", null).statusCode()).isEqualTo(200);
+
+        // A proxy that lost the route without the hub noticing (an externally run CHP restarted, say): the hub
+        // checks its routes every 5 minutes; the service puts it back on its next tick.
+        assertThat(hub.deleteRoute("/user/alice/chp")).isEqualTo(204);
+        long lost = System.nanoTime();
+        await("route /user/alice/chp back after it was deleted from CHP", Duration.ofSeconds(30),
+                () -> hub.routes().containsKey("/user/alice/chp"));
+        System.out.printf("route back %d ms after it was deleted from CHP%n", (System.nanoTime() - lost) / 1_000_000);
+        assertThat(hub.routes().getJsonObject("/user/alice/chp").getString("target")).isEqualTo(target);
         stopAndLeaveNothing(hub, "alice", "chp");
     }
 

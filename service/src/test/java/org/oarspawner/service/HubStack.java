@@ -155,10 +155,20 @@ final class HubStack implements AutoCloseable {
 
     /** CHP's routing table, read straight from its API. */
     JsonObject routes() {
+        return new JsonObject(proxyApi("GET", "").body());
+    }
+
+    /** Deletes a route in CHP behind the hub's back; returns CHP's status code. */
+    int deleteRoute(String path) {
+        return proxyApi("DELETE", path).statusCode();
+    }
+
+    private HttpResponse<String> proxyApi(String method, String path) {
         try {
             String token = Files.readString(LocalCluster.STATE.resolve("proxy-token")).strip();
-            return new JsonObject(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:8001/api/routes"))
-                    .header("Authorization", "token " + token).build(), HttpResponse.BodyHandlers.ofString()).body());
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:8001/api/routes" + path))
+                    .header("Authorization", "token " + token).method(method, HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new IllegalStateException(e);
         } catch (InterruptedException e) {
