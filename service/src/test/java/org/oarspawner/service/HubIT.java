@@ -23,21 +23,36 @@ class HubIT {
 
     @Test
     void spawnThroughTheHubReachTheNotebookStopAndLeaveNothing(HubStack hub) {
-        spawnReachStop(hub, "bob", "http://node-cpu:");
+        spawnAndReach(hub, "bob", "http://node-cpu:");
+        stopAndLeaveNothing(hub, "bob", "");
     }
 
     @Test
-    void theSameThroughAnSshTunnel(HubStack hub) throws Exception {
-        hub.restartService(Map.of("OARSPAWNER_CLUSTERS__CPU__REACHABILITY", "ssh-tunnel"));
+    void theSameThroughAnSshTunnelWhichAServiceRestartRebuilds(HubStack hub) throws Exception {
+        Map<String, String> tunnel = Map.of("OARSPAWNER_CLUSTERS__CPU__REACHABILITY", "ssh-tunnel");
+        hub.restartService(tunnel);
         try {
             // The route points at the tunnel's local end, on the service's host.
-            spawnReachStop(hub, "bob", "http://127.0.0.1:");
+            String before = spawnAndReach(hub, "bob", "http://127.0.0.1:");
+            // The tunnel lived in the old service process: the new one finds the job in OAR and opens another.
+            long t0 = System.nanoTime();
+            hub.restartService(tunnel);
+            await("a new tunnel for /user/bob", Duration.ofSeconds(30), () -> {
+                JsonObject r = hub.routes().getJsonObject("/user/bob");
+                return r != null && !r.getString("target").equals(before);
+            });
+            System.out.printf("service restarted and the route moved to a new tunnel in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+            assertThat(hub.routes().getJsonObject("/user/bob").getString("target")).startsWith("http://127.0.0.1:");
+            HttpResponse<String> status = hub.hub("GET", "/user/bob/api/status", null);
+            assertThat(status.statusCode()).as(status.body()).isEqualTo(200);
+            stopAndLeaveNothing(hub, "bob", "");
         } finally {
             hub.restartService(Map.of());
         }
     }
 
-    private static void spawnReachStop(HubStack hub, String user, String target) {
+    /** Spawns the user's default server through the hub, checks it end to end, and returns CHP's target for it. */
+    private static String spawnAndReach(HubStack hub, String user, String target) {
         assertThat(hub.hub("POST", "/hub/api/users/" + user, null).statusCode()).isIn(201, 409);
         long t0 = System.nanoTime();
         HttpResponse<String> spawn = hub.hub("POST", "/hub/api/users/" + user + "/server",
@@ -53,10 +68,10 @@ class HubIT {
 
         HttpResponse<String> status = hub.hub("GET", "/user/" + user + "/api/status", null);
         assertThat(status.statusCode()).as(status.body()).isEqualTo(200);
-        assertThat(hub.routes().getJsonObject("/user/" + user).getString("target")).startsWith(target);
+        String routed = hub.routes().getJsonObject("/user/" + user).getString("target");
+        assertThat(routed).startsWith(target);
         assertThat(jobs(user, "")).hasSize(1);
-
-        stopAndLeaveNothing(hub, user, "");
+        return routed;
     }
 
     /** Stops through the hub, then checks the route and the job are gone. */
