@@ -1,8 +1,6 @@
 package org.oarspawner.oar;
 
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.nio.charset.StandardCharsets;
@@ -40,10 +38,7 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
     private final SchedulerMetrics metrics;
     private final Map<String, OarCluster> clusters = new LinkedHashMap<>();
     private final Map<String, WorkerExecutor> workers = new LinkedHashMap<>();
-    private final Map<String, SpoolReads> spools = new LinkedHashMap<>();
-    private final Vertx vertx;
-    /** The least time between two reads of a cluster's endpoint spool. */
-    static final Duration SPOOL_GAP = Duration.ofMillis(250);
+    private final Map<String, EndpointSpool> spools = new LinkedHashMap<>();
 
     /**
      * @param instance names this service's jobs in OAR (see {@link JobName}); two hubs sharing a cluster use two instances
@@ -56,11 +51,13 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
     public OarScheduler(Vertx vertx, String instance, List<OarClusterConfig> configs, int workerThreads, SchedulerMetrics metrics) {
         this.names = new JobName(instance);
         this.metrics = metrics;
-        this.vertx = vertx;
         for (OarClusterConfig c : configs) {
             clusters.put(c.name(), new OarCluster(c, () -> metrics.reconnected(c.name())));
             workers.put(c.name(), vertx.createSharedWorkerExecutor("oar-" + c.name(), workerThreads));
-            c.endpointSpool().ifPresent(dir -> spools.put(c.name(), new SpoolReads(c.name(), dir)));
+            c.endpointSpool().ifPresent(dir -> spools.put(c.name(), new EndpointSpool(vertx, c.name(),
+                    ids -> onCluster(c.name(), oc -> timed(oc, Command.ENDPOINTS, () -> OarOutput.spooledEndpoints(requireSuccess(oc,
+                            "reading the endpoint spool " + dir, oc.service().exec(oc.commands.spooledEndpoints(dir, ids))).stdout()))),
+                    this::endpointFromJobDirectory)));
         }
     }
 
@@ -139,12 +136,12 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
     }
 
     /**
-     * With an endpoint spool, the reads of all the cluster's starting jobs are one command, at most every
-     * {@link #SPOOL_GAP}, whatever their number; without, one read from each job's directory.
+     * With an endpoint spool, the reads of all the cluster's starting jobs are one command at a time, whatever
+     * their number ({@link EndpointSpool}); without, one read from each job's directory.
      */
     @Override
     public Future<Optional<Endpoint>> endpoint(JobRef job, SpawnKey key) {
-        SpoolReads spool = spools.get(job.cluster());
+        EndpointSpool spool = spools.get(job.cluster());
         return spool == null ? endpointFromJobDirectory(job, key) : spool.read(job, key);
     }
 
@@ -226,79 +223,6 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
                 return null;
             });
         });
-    }
-
-    /** One cluster's endpoint reads from its spool, batched. */
-    private final class SpoolReads {
-        private record Pending(JobRef job, SpawnKey key, Promise<Optional<Endpoint>> promise, Context context) {
-        }
-
-        private final String cluster;
-        private final String directory;
-        private final List<Pending> waiting = new ArrayList<>();
-        private boolean running;
-        private long lastRun = System.nanoTime() - SPOOL_GAP.toNanos();
-
-        SpoolReads(String cluster, String directory) {
-            this.cluster = cluster;
-            this.directory = directory;
-        }
-
-        Future<Optional<Endpoint>> read(JobRef job, SpawnKey key) {
-            Promise<Optional<Endpoint>> p = Promise.promise();
-            synchronized (this) {
-                waiting.add(new Pending(job, key, p, vertx.getOrCreateContext()));
-                if (!running) {
-                    running = true;
-                    schedule();
-                }
-            }
-            return p.future();
-        }
-
-        private void schedule() {
-            long wait = Math.max(1, (lastRun + SPOOL_GAP.toNanos() - System.nanoTime()) / 1_000_000);
-            vertx.setTimer(wait, t -> run());
-        }
-
-        private void run() {
-            List<Pending> batch;
-            synchronized (this) {
-                batch = List.copyOf(waiting);
-                waiting.clear();
-                lastRun = System.nanoTime();
-            }
-            List<Long> ids = batch.stream().map(p -> p.job().id()).distinct().toList();
-            onCluster(cluster, c -> timed(c, Command.ENDPOINTS, () -> OarOutput.spooledEndpoints(requireSuccess(c,
-                    "reading the endpoint spool " + directory, c.service().exec(c.commands.spooledEndpoints(directory, ids))).stdout())))
-                    .onComplete(r -> {
-                        for (Pending p : batch) {
-                            p.context().runOnContext(v -> {
-                                if (r.failed()) {
-                                    p.promise().fail(r.cause());
-                                    return;
-                                }
-                                OarOutput.SpooledEndpoint found = r.result().get(p.job().id());
-                                if (found != null && !found.owner().equals(p.job().login())) {
-                                    // Someone else's file under this job's name: never route to it. The job's own
-                                    // directory, which only its user can write, still tells.
-                                    LOG.warn("event=endpoint_spool_foreign_owner cluster={} job={} login={} owner={}",
-                                            cluster, p.job().id(), p.job().login(), found.owner());
-                                    endpointFromJobDirectory(p.job(), p.key()).onComplete(p.promise());
-                                    return;
-                                }
-                                p.promise().complete(Optional.ofNullable(found).map(OarOutput.SpooledEndpoint::endpoint));
-                            });
-                        }
-                        synchronized (this) {
-                            if (waiting.isEmpty()) {
-                                running = false;
-                            } else {
-                                schedule();
-                            }
-                        }
-                    });
-        }
     }
 
     @Override
