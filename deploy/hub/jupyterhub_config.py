@@ -32,6 +32,8 @@ c.JupyterHub.tornado_settings = {"slow_spawn_timeout": 0}
 # within this. Cheap: the service answers from memory, and polls OAR once per tick whatever the number of servers.
 c.Spawner.poll_interval = 10
 c.JupyterHub.allow_named_servers = True
+# Each server is an OAR job holding cores or GPUs: cap how many one user may hold at once (0: no cap).
+c.JupyterHub.named_server_limit_per_user = 3
 # Servers are OAR jobs: a hub restart must not stop them.
 c.JupyterHub.cleanup_servers = False
 

@@ -183,10 +183,24 @@ class OARSpawner(Spawner):
         super().clear_state()
         self._job = None
 
+    async def _wait_until_known(self):
+        # The hub asks for progress as soon as start() begins, before the service has our PUT; and the PUT answers
+        # only once oarsub returned, which takes seconds when a whole class starts at once. Follow the events as
+        # soon as the service knows the server, so that "Submitting the job" shows meanwhile.
+        while not self._submitted.is_set():
+            try:
+                await self._call("GET", self._path())
+                return
+            except ServiceError:
+                try:
+                    await asyncio.wait_for(self._submitted.wait(), 0.25)
+                except asyncio.TimeoutError:
+                    pass
+
     async def progress(self):
         """Relays the service's events: submitted, queue position and estimated start, node, ready."""
         if self._submitted is not None:
-            await self._submitted.wait()
+            await self._wait_until_known()
         parser = EventParser()
         queue = asyncio.Queue()
 

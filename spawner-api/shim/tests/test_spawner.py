@@ -80,7 +80,7 @@ def test_poll_finds_the_job_by_user_and_server_without_state():
     assert run(FakeService(), lambda s: s.poll()) == 0
 
 
-def test_progress_waits_for_the_submission_then_relays_the_events():
+def test_progress_waits_until_the_service_knows_the_server_then_relays_the_events():
     fake = FakeService(events=[{"progress": 10, "message": "Submitted as job 7 on cluster gpu"},
                                {"progress": 30, "message": "Job 7 is waiting, position 2"},
                                {"progress": 100, "message": "ready", "ready": True}])
@@ -94,8 +94,8 @@ def test_progress_waits_for_the_submission_then_relays_the_events():
                 relayed.append(event)
 
         task = asyncio.ensure_future(follow())
-        await asyncio.sleep(0.2)
-        assert fake.calls == [], "progress() asked the service before the PUT returned"
+        await asyncio.sleep(0.6)
+        assert "EVENTS" not in fake.calls, "progress() followed events of a server the service did not know yet"
         spawner._submitted.set()
         await asyncio.wait_for(task, 10)
         return relayed
@@ -103,3 +103,22 @@ def test_progress_waits_for_the_submission_then_relays_the_events():
     relayed = run(fake, test)
     assert [e["message"] for e in relayed] == ["Submitted as job 7 on cluster gpu", "Job 7 is waiting, position 2", "ready"]
     assert [e["progress"] for e in relayed] == [10, 30, 100]
+
+
+def test_progress_follows_the_events_once_the_service_knows_the_server_before_the_put_returns():
+    # The PUT is still out (oarsub is slow), but the service already has the server: its events flow.
+    fake = FakeService(states=[{"state": "submitting", "cluster": "cpu"}],
+                       events=[{"progress": 5, "message": "Submitting the job to cluster cpu"},
+                               {"progress": 100, "message": "ready", "ready": True}])
+
+    async def test(spawner):
+        spawner._submitted = asyncio.Event()
+        relayed = []
+        async for event in spawner.progress():
+            relayed.append(event)
+        assert not spawner._submitted.is_set()
+        return relayed
+
+    relayed = run(fake, test)
+    assert [e["message"] for e in relayed] == ["Submitting the job to cluster cpu", "ready"]
+    assert fake.calls[0] == "GET"
