@@ -55,7 +55,7 @@ public final class Main {
                 (cluster, state) -> manager[0] == null ? 0 : manager[0].count(cluster, state));
         OarScheduler scheduler = new OarScheduler(vertx, config.instance(), clusters, 16, metrics);
         ChpRouteRegistry routes = config.proxy().map(p -> new ChpRouteRegistry(vertx, p.apiUrl(), p.token())).orElse(null);
-        manager[0] = new SpawnManager(vertx, scheduler, config.pollTick(), config.startTimeout(), Clock.systemUTC(), metrics,
+        manager[0] = new SpawnManager(vertx, scheduler, config.pollTick(), config.startTimeout(), Clock.system(config.timeZone()), metrics,
                 routes, config.proxy().map(ServiceConfig.Proxy::baseUrl).orElse("/"));
         recoverUntilDone(vertx, manager[0], config)
                 .compose(n -> new ApiServer(vertx, config, manager[0], scheduler, registry).start())

@@ -3,6 +3,7 @@ package org.oarspawner.config;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,7 +20,7 @@ import org.oarspawner.spi.Grammar;
 public record ServiceConfig(String instance, String host, int port, Optional<Tls> tls, Jwt jwt, boolean openOps,
                             Duration pollTick, Duration startTimeout, LoginMapping logins,
                             Map<String, ClusterLimits> limits, Map<String, Profile> profiles, ConfigNode clusters,
-                            Optional<Proxy> proxy) {
+                            Optional<Proxy> proxy, ZoneId timeZone) {
 
     /** configurable-http-proxy's API, whose routes the service keeps in step with the spawns. */
     public record Proxy(String apiUrl, String token, String baseUrl) {
@@ -62,7 +63,17 @@ public record ServiceConfig(String instance, String host, int port, Optional<Tls
                 root.duration("pollTick", Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofMinutes(10)),
                 root.duration("startTimeout", Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofHours(2)),
                 LoginMapping.from(root.optionalChild("logins")), limits, profiles, clusters,
-                root.optionalChild("proxy").map(ServiceConfig::proxy));
+                root.optionalChild("proxy").map(ServiceConfig::proxy), timeZone(root));
+    }
+
+    /** The zone of the times users read in progress messages (an estimated start): the site's, e.g. Europe/Paris. */
+    private static ZoneId timeZone(ConfigNode root) {
+        String zone = root.string("timeZone", "UTC");
+        try {
+            return ZoneId.of(zone);
+        } catch (java.time.DateTimeException e) {
+            throw root.error("timeZone", "must be a time zone like Europe/Paris or UTC, got '" + zone + "'");
+        }
     }
 
     private static Proxy proxy(ConfigNode p) {

@@ -417,7 +417,7 @@ public final class SpawnManager implements AutoCloseable {
             if (!position.equals(s.queuePosition) || !java.util.Objects.equals(s.scheduledStart, s.announcedStart)) {
                 s.queuePosition = position;
                 s.announcedStart = s.scheduledStart;
-                String estimate = s.scheduledStart == null ? "" : ", estimated start " + EstimatedStart.describe(s.scheduledStart, clock.instant());
+                String estimate = s.scheduledStart == null ? "" : ", estimated start " + EstimatedStart.describe(s.scheduledStart, clock.instant(), clock.getZone());
                 emit(s, SpawnState.QUEUED, 30, "Job " + s.job.id() + " is waiting, position " + position + estimate);
             }
         }

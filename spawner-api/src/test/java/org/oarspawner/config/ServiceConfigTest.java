@@ -52,6 +52,13 @@ class ServiceConfigTest {
         assertThat(c.limits().get("gpu").maxGpus()).isEqualTo(2);
         assertThat(c.logins().loginOf("alice")).contains("alice");
         assertThat(c.logins().loginOf("alice@example.org")).isEmpty();
+        assertThat(c.timeZone()).isEqualTo(java.time.ZoneId.of("UTC"));
+    }
+
+    @Test
+    void theSitesTimeZoneIsCheckedAtStart() throws Exception {
+        assertThat(config(BASE, Map.of("OARSPAWNER_TIME_ZONE", "Europe/Paris")).timeZone()).isEqualTo(java.time.ZoneId.of("Europe/Paris"));
+        assertRefused(BASE + "timeZone: Europe/Grenoble\n", "timeZone must be a time zone like Europe/Paris or UTC, got 'Europe/Grenoble'");
     }
 
     @Test
