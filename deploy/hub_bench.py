@@ -29,6 +29,10 @@ def read(name):
         return f.read().strip()
 
 
+HUB_AUTH = {"Authorization": "token " + read("hub-api-token").decode()}
+JWT_SECRET = read("jwt-secret")
+
+
 def call(method, url, headers, body=None):
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method, headers=dict(headers, **{"Content-Type": "application/json"}))
@@ -37,11 +41,11 @@ def call(method, url, headers, body=None):
 
 
 def hub(method, path, body=None):
-    return call(method, HUB + path, {"Authorization": "token " + read("hub-api-token").decode()}, body)
+    return call(method, HUB + path, HUB_AUTH, body)
 
 
 def service_view():
-    token = tokens.sign({"sub": "jupyterhub", "roles": ["hub"]}, "HS256", read("jwt-secret"), "jupyterhub", "oarspawner", 60)
+    token = tokens.sign({"sub": "jupyterhub", "roles": ["hub"]}, "HS256", JWT_SECRET, "jupyterhub", "oarspawner", 60)
     return json.loads(call("GET", f"{SERVICE}/api/v1/users/{USER}/servers/_default", {"Authorization": "Bearer " + token})[1])
 
 
@@ -53,7 +57,7 @@ def round_trip(profile):
     t0 = time.time()
     hub("POST", f"/hub/api/users/{USER}/server", {"profile": profile})
     req = urllib.request.Request(f"{HUB}/hub/api/users/{USER}/server/progress",
-                                 headers={"Authorization": "token " + read("hub-api-token").decode()})
+                                 headers=HUB_AUTH)
     last = {}
     with urllib.request.urlopen(req, timeout=900) as stream:
         for line in stream:

@@ -105,8 +105,8 @@ class OARSpawner(Spawner):
     _submitted = None
 
     async def start(self):
-        # The hub asks for progress() as soon as start() begins: progress() waits for the PUT, or the service
-        # would not know the server yet.
+        # The hub asks for progress() as soon as start() begins: progress() waits until the service knows the
+        # server, which it does once it has this PUT.
         self._submitted = asyncio.Event()
         try:
             options = form.validate(self.user_options or {}, await self.profiles())
@@ -119,15 +119,22 @@ class OARSpawner(Spawner):
             self._submitted.set()
         self.log.info("oarspawner: %s/%s is %s as job %s on %s", self.user.name, self.name, server["state"],
                       server.get("jobId"), server["cluster"])
-        self._job = server
+        server = await self._follow(server)
+        if server["state"] == "ready":
+            return server["url"]
+        raise ServiceError(server.get("message") or f"the job {server['state']}")
+
+    async def _follow(self, server=None, deadline=None):
+        """The server's state, checked every poll_interval_while_starting until it is ready or has ended, or the
+        loop's clock passes deadline; starts from server, the service's last answer, if given."""
+        loop = asyncio.get_running_loop()
         while True:
-            if server["state"] == "ready":
-                return server["url"]
-            if server["state"] in ("failed", "stopped"):
-                raise ServiceError(server.get("message") or f"the job {server['state']}")
-            await asyncio.sleep(self.poll_interval_while_starting)
+            if server is not None:
+                self._job = server
+                if server["state"] == "ready" or server["state"] not in RUNNING or (deadline and loop.time() > deadline):
+                    return server
+                await asyncio.sleep(self.poll_interval_while_starting)
             server = await self._call("GET", self._path())
-            self._job = server
 
     async def poll(self):
         # The service finds the job by (user, server) even when the hub lost this spawner's state.
@@ -145,23 +152,17 @@ class OARSpawner(Spawner):
     async def get_url(self):
         # The hub asks this after a restart, of every server poll() says is alive. A server that was still
         # queued when the hub went down is the same OAR job: wait for it, rather than let the hub drop it.
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.start_timeout
-        while True:
-            server = await self._call("GET", self._path())
-            self._job = server
-            if server["state"] == "ready":
-                return server["url"]
-            if server["state"] not in RUNNING:
-                self.log.warning("oarspawner: %s/%s %s while the hub was down: %s", self.user.name, self.name,
-                                 server["state"], server.get("message", ""))
-                return self.server.url
-            if loop.time() > deadline:
-                self.log.warning("oarspawner: %s/%s not ready %ss after a hub restart; stopping job %s",
-                                 self.user.name, self.name, self.start_timeout, server.get("jobId"))
-                await self.stop()
-                return self.server.url
-            await asyncio.sleep(self.poll_interval_while_starting)
+        server = await self._follow(deadline=asyncio.get_running_loop().time() + self.start_timeout)
+        if server["state"] == "ready":
+            return server["url"]
+        if server["state"] not in RUNNING:
+            self.log.warning("oarspawner: %s/%s %s while the hub was down: %s", self.user.name, self.name,
+                             server["state"], server.get("message", ""))
+        else:
+            self.log.warning("oarspawner: %s/%s not ready %ss after a hub restart; stopping job %s",
+                             self.user.name, self.name, self.start_timeout, server.get("jobId"))
+            await self.stop()
+        return self.server.url
 
     async def stop(self, now=False):
         await self._call("DELETE", self._path(), ok=(202, 204))

@@ -19,6 +19,7 @@ import java.util.stream.Collectors;
 import org.oarspawner.oar.ssh.CommandResult;
 import org.oarspawner.spi.CancelResult;
 import org.oarspawner.spi.Endpoint;
+import org.oarspawner.spi.InvalidFieldException;
 import org.oarspawner.spi.JobRef;
 import org.oarspawner.spi.JobStatus;
 import org.oarspawner.spi.SchedulerException;
@@ -121,7 +122,6 @@ public final class OarOutput {
         return jobs;
     }
 
-    /** What oardel's outcome means; anything unexpected is an error with OAR's message. */
     /** A job's endpoint line in the spool, and the login that owns the file. */
     public record SpooledEndpoint(String owner, Endpoint endpoint) {
     }
@@ -133,19 +133,28 @@ public final class OarOutput {
     public static Map<Long, SpooledEndpoint> spooledEndpoints(String stdout) {
         Map<Long, SpooledEndpoint> found = new HashMap<>();
         for (String line : stdout.lines().toList()) {
-            String[] f = line.strip().split(" ");
-            if (f.length != 4 || !f[0].matches("[0-9]{1,18}") || !f[3].matches("[0-9]{1,5}")) {
-                continue;
-            }
-            try {
-                found.put(Long.parseLong(f[0]), new SpooledEndpoint(f[1], new Endpoint(f[2], Integer.parseInt(f[3]))));
-            } catch (RuntimeException e) {
-                // not a host name or port: not an endpoint
+            String[] f = line.strip().split(" ", 3);
+            if (f.length == 3 && f[0].matches("[0-9]{1,18}")) {
+                endpoint(f[2]).ifPresent(e -> found.put(Long.parseLong(f[0]), new SpooledEndpoint(f[1], e)));
             }
         }
         return found;
     }
 
+    /** The "host port" line that the job script writes; empty for anything else (the file is the user's). */
+    public static Optional<Endpoint> endpoint(String line) {
+        String[] f = line.strip().split("\\s+");
+        if (f.length != 2 || !f[1].matches("[0-9]{1,5}")) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new Endpoint(f[0], Integer.parseInt(f[1])));
+        } catch (InvalidFieldException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** What oardel's outcome means; anything unexpected is an error with OAR's message. */
     public static CancelResult cancel(String cluster, CommandResult result) {
         String all = result.stdout() + result.stderr();
         if (result.exitCode() == 0 && all.contains("REGISTERED")) {

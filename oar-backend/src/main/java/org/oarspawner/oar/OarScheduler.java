@@ -55,9 +55,7 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
             clusters.put(c.name(), new OarCluster(c, () -> metrics.reconnected(c.name())));
             workers.put(c.name(), vertx.createSharedWorkerExecutor("oar-" + c.name(), workerThreads));
             c.endpointSpool().ifPresent(dir -> spools.put(c.name(), new EndpointSpool(vertx, c.name(),
-                    ids -> onCluster(c.name(), oc -> timed(oc, Command.ENDPOINTS, () -> OarOutput.spooledEndpoints(requireSuccess(oc,
-                            "reading the endpoint spool " + dir, oc.service().exec(oc.commands.spooledEndpoints(dir, ids))).stdout()))),
-                    this::endpointFromJobDirectory)));
+                    ids -> spooledEndpoints(c.name(), dir, ids), this::endpointFromJobDirectory)));
         }
     }
 
@@ -147,9 +145,13 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
 
     private Future<Optional<Endpoint>> endpointFromJobDirectory(JobRef job, SpawnKey key) {
         return onCluster(job.cluster(), c -> timed(c, Command.STAGE, () -> c.files.read(job.login(), JobName.directoryOf(key), JobScript.endpointFile(job.id())))
-                .map(s -> s.strip().split("\\s+"))
-                .filter(parts -> parts.length == 2)
-                .map(parts -> new Endpoint(parts[0], Integer.parseInt(parts[1]))));
+                .flatMap(OarOutput::endpoint));
+    }
+
+    /** One command reads the spool lines of all these jobs. */
+    private Future<Map<Long, OarOutput.SpooledEndpoint>> spooledEndpoints(String cluster, String spool, List<Long> ids) {
+        return onCluster(cluster, c -> timed(c, Command.ENDPOINTS, () -> OarOutput.spooledEndpoints(requireSuccess(c,
+                "reading the endpoint spool " + spool, c.service().exec(c.commands.spooledEndpoints(spool, ids))).stdout())));
     }
 
     /** A job's tunnel: the local port, and the frontend connection it lives on. */

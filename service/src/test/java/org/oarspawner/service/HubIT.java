@@ -53,15 +53,11 @@ class HubIT {
 
     /** Spawns the user's default server through the hub, checks it end to end, and returns CHP's target for it. */
     private static String spawnAndReach(HubStack hub, String user, String target) {
-        assertThat(hub.hub("POST", "/hub/api/users/" + user, null).statusCode()).isIn(201, 409);
         long t0 = System.nanoTime();
-        HttpResponse<String> spawn = hub.hub("POST", "/hub/api/users/" + user + "/server",
-                new JsonObject().put("profile", "cpu-1core-2h").put("project", LocalCluster.PROJECT));
-        assertThat(spawn.statusCode()).as(spawn.body()).isIn(201, 202);
-        List<JsonObject> events = hub.progress(user, "");
+        request(hub, user, "", new JsonObject().put("profile", "cpu-1core-2h").put("project", LocalCluster.PROJECT));
+        List<JsonObject> events = awaitReady(hub, user, "");
         System.out.printf("hub spawn to ready (%s): %d ms%n", target, (System.nanoTime() - t0) / 1_000_000);
         List<String> messages = events.stream().map(e -> e.getString("message")).toList();
-        assertThat(events.get(events.size() - 1).getBoolean("ready")).as(messages.toString()).isTrue();
         assertThat(messages).as("the service's events, relayed by the hub")
                 .anyMatch(m -> m.startsWith("Submitted as job")).anyMatch(m -> m.contains("is running on node node-cpu"));
         assertThat(events.stream().map(e -> e.getInteger("progress")).toList()).isSorted();
@@ -72,6 +68,20 @@ class HubIT {
         assertThat(routed).startsWith(target);
         assertThat(jobs(user, "")).hasSize(1);
         return routed;
+    }
+
+    /** Asks the hub for a user's server, making the user first. */
+    private static void request(HubStack hub, String user, String server, JsonObject options) {
+        assertThat(hub.hub("POST", "/hub/api/users/" + user, null).statusCode()).isIn(201, 409);
+        HttpResponse<String> spawn = hub.hub("POST", HubStack.serverPath(user, server), options);
+        assertThat(spawn.statusCode()).as(spawn.body()).isIn(201, 202);
+    }
+
+    /** Follows the hub's progress stream for a server to its end, which must be ready; returns the events. */
+    private static List<JsonObject> awaitReady(HubStack hub, String user, String server) {
+        List<JsonObject> events = hub.progress(user, server);
+        assertThat(events.get(events.size() - 1).getBoolean("ready")).as(events.toString()).isTrue();
+        return events;
     }
 
     /** Stops through the hub, then checks the route and the job are gone. */
@@ -85,13 +95,11 @@ class HubIT {
 
     @Test
     void twoNamedServersOnTheCpuAndTheGpuNode(HubStack hub) {
-        assertThat(hub.hub("POST", "/hub/api/users/alice", null).statusCode()).isIn(201, 409);
-        assertThat(hub.hub("POST", "/hub/api/users/alice/servers/cpu", new JsonObject().put("profile", "cpu-1core-2h")).statusCode()).isIn(201, 202);
-        assertThat(hub.hub("POST", "/hub/api/users/alice/servers/gpu", new JsonObject().put("profile", "gpu-a100-4h")).statusCode()).isIn(201, 202);
-        List<JsonObject> cpu = hub.progress("alice", "cpu");
-        List<JsonObject> gpu = hub.progress("alice", "gpu");
-        assertThat(cpu.get(cpu.size() - 1).getBoolean("ready")).as(cpu.toString()).isTrue();
-        assertThat(gpu.get(gpu.size() - 1).getBoolean("ready")).as(gpu.toString()).isTrue();
+        // Both asked for before either is followed: they start at once.
+        request(hub, "alice", "cpu", new JsonObject().put("profile", "cpu-1core-2h"));
+        request(hub, "alice", "gpu", new JsonObject().put("profile", "gpu-a100-4h"));
+        awaitReady(hub, "alice", "cpu");
+        awaitReady(hub, "alice", "gpu");
         assertThat(hub.hub("GET", "/user/alice/cpu/api/status", null).statusCode()).isEqualTo(200);
         assertThat(hub.hub("GET", "/user/alice/gpu/api/status", null).statusCode()).isEqualTo(200);
         JsonObject routes = hub.routes();
@@ -103,11 +111,9 @@ class HubIT {
 
     @Test
     void aHubRestartWhileTheJobIsQueuedPicksUpTheSameJob(HubStack hub) throws Exception {
-        assertThat(hub.hub("POST", "/hub/api/users/alice", null).statusCode()).isIn(201, 409);
         String blockerId = HubStack.holdGpuNode();
         try {
-            assertThat(hub.hub("POST", "/hub/api/users/alice/servers/queued", new JsonObject().put("profile", "gpu-a100-4h")).statusCode())
-                    .isIn(201, 202);
+            request(hub, "alice", "queued", new JsonObject().put("profile", "gpu-a100-4h"));
             await("alice/queued submitted", Duration.ofSeconds(30), () -> jobs("alice", "queued").size() == 1);
             long job = jobs("alice", "queued").get(0);
             LocalCluster.sleep(2000);
@@ -132,10 +138,8 @@ class HubIT {
 
     @Test
     void aProxyRestartLosesTheRouteForLessThanATick(HubStack hub) {
-        assertThat(hub.hub("POST", "/hub/api/users/alice", null).statusCode()).isIn(201, 409);
-        hub.hub("POST", "/hub/api/users/alice/servers/chp", new JsonObject().put("profile", "cpu-1core-2h"));
-        List<JsonObject> events = hub.progress("alice", "chp");
-        assertThat(events.get(events.size() - 1).getBoolean("ready")).as(events.toString()).isTrue();
+        request(hub, "alice", "chp", new JsonObject().put("profile", "cpu-1core-2h"));
+        awaitReady(hub, "alice", "chp");
         String target = hub.routes().getJsonObject("/user/alice/chp").getString("target");
 
         // The hub restarts its proxy when it finds it dead; the service puts the route back on its next tick.
@@ -166,10 +170,8 @@ class HubIT {
 
     @Test
     void oardelFromOutsideStopsTheServerInTheHub(HubStack hub) {
-        assertThat(hub.hub("POST", "/hub/api/users/alice", null).statusCode()).isIn(201, 409);
-        hub.hub("POST", "/hub/api/users/alice/servers/del", new JsonObject().put("profile", "cpu-1core-2h"));
-        List<JsonObject> events = hub.progress("alice", "del");
-        assertThat(events.get(events.size() - 1).getBoolean("ready")).as(events.toString()).isTrue();
+        request(hub, "alice", "del", new JsonObject().put("profile", "cpu-1core-2h"));
+        awaitReady(hub, "alice", "del");
         long job = jobs("alice", "del").get(0);
 
         LocalCluster.run("su", "-s", "/bin/sh", "alice", "-c", "oardel " + job);
@@ -178,11 +180,8 @@ class HubIT {
 
     @Test
     void theWalltimeEndStopsTheServerInTheHub(HubStack hub) {
-        assertThat(hub.hub("POST", "/hub/api/users/alice", null).statusCode()).isIn(201, 409);
-        hub.hub("POST", "/hub/api/users/alice/servers/short",
-                new JsonObject().put("profile", "cpu-1core-2h").put("walltime", "0:01"));
-        List<JsonObject> events = hub.progress("alice", "short");
-        assertThat(events.get(events.size() - 1).getBoolean("ready")).as(events.toString()).isTrue();
+        request(hub, "alice", "short", new JsonObject().put("profile", "cpu-1core-2h").put("walltime", "0:01"));
+        awaitReady(hub, "alice", "short");
         assertThat(jobs("alice", "short")).hasSize(1);
         endsInTheHub(hub, "alice", "short");
     }

@@ -283,7 +283,7 @@ public final class SpawnManager implements AutoCloseable {
         if (s.state == SpawnState.STOPPING) {
             recordOutcome(s, SpawnMetrics.Status.CANCELLED);
             emit(s, SpawnState.STOPPED, 100, "Job " + s.job.id() + " was cancelled");
-            scheduler.cleanUp(s.job, s.key).onComplete(x -> s.settled.tryComplete());
+            cleanUpAndSettle(s);
             return;
         }
         FailureReason reason;
@@ -306,8 +306,13 @@ public final class SpawnManager implements AutoCloseable {
                     + (s.stderrTail.isBlank() ? "" : "; last lines of its stderr:\n" + s.stderrTail);
             recordOutcome(s, SpawnMetrics.Status.valueOf(reason.name()));
             emit(s, SpawnState.FAILED, 100, message);
-            scheduler.cleanUp(s.job, s.key).onComplete(x -> s.settled.tryComplete());
+            cleanUpAndSettle(s);
         });
+    }
+
+    /** Removes the ended job's files; only then may a new job for the same server use its directory. */
+    private void cleanUpAndSettle(Spawn s) {
+        scheduler.cleanUp(s.job, s.key).onComplete(x -> s.settled.tryComplete());
     }
 
     private void checkReady(Spawn s) {
@@ -319,7 +324,7 @@ public final class SpawnManager implements AutoCloseable {
             recordOutcome(s, SpawnMetrics.Status.START_TIMEOUT);
             emit(s, SpawnState.FAILED, 100, "The notebook did not answer within " + startTimeout.toSeconds()
                     + " s of job " + s.job.id() + " starting; the job is cancelled");
-            cancelOnce(s).onComplete(x -> scheduler.cleanUp(s.job, s.key).onComplete(y -> s.settled.tryComplete()));
+            cancelOnce(s).onComplete(x -> cleanUpAndSettle(s));
             return;
         }
         s.checking = true;
