@@ -57,9 +57,17 @@ public final class LocalCluster {
     }
 
     public static OarClusterConfig cluster(String name, Identity identity, OarClusterConfig.Reachability reachability) {
+        return cluster(name, identity, reachability, Optional.empty());
+    }
+
+    /** The local platform's endpoint spool (deploy/cluster/setup.sh). */
+    public static final Path SPOOL = Path.of("/var/spool/oarspawner");
+
+    public static OarClusterConfig cluster(String name, Identity identity, OarClusterConfig.Reachability reachability,
+                                           Optional<String> endpointSpool) {
         return new OarClusterConfig(name, "localhost", 22, ssh(), identity, login("oarspawner"),
                 Optional.of(STATE.resolve("keys") + "/{login}"), OarClusterConfig.OarCommands.DEFAULT,
-                Optional.of("cluster='" + name + "'"), "gpumodel", Optional.empty(), "python3", reachability, Optional.empty());
+                Optional.of("cluster='" + name + "'"), "gpumodel", Optional.empty(), "python3", reachability, endpointSpool);
     }
 
     public static OarScheduler scheduler(Vertx vertx, String instance, Identity identity) {

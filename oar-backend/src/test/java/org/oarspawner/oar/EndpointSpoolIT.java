@@ -1,0 +1,100 @@
+package org.oarspawner.oar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.oarspawner.oar.LocalCluster.await;
+import static org.oarspawner.oar.LocalCluster.waitFor;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.oarspawner.spi.Endpoint;
+import org.oarspawner.spi.JobRef;
+import org.oarspawner.spi.JobRequest;
+import org.oarspawner.spi.JobState;
+import org.oarspawner.spi.SpawnKey;
+
+/** Endpoints read from the local platform's spool (/var/spool/oarspawner), through the service account. */
+@ExtendWith(VertxExtension.class)
+class EndpointSpoolIT {
+    private Vertx vertx;
+    private OarScheduler s;
+    private final List<Path> planted = new ArrayList<>();
+
+    @BeforeEach
+    void setUp(Vertx vertx) {
+        this.vertx = vertx;
+        s = new OarScheduler(vertx, "spool", List.of(LocalCluster.cluster("cpu", Identity.SERVICE_ACCOUNT,
+                OarClusterConfig.Reachability.DIRECT, Optional.of(LocalCluster.SPOOL.toString()))), 16);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        LocalCluster.cancelAll(s);
+        s.close();
+        for (Path p : planted) {
+            Files.deleteIfExists(p);
+        }
+    }
+
+    private static JobRequest request(String server, int cores, List<String> command) {
+        return JobRequest.builder(new SpawnKey("bob", server), "cpu", "bob").project(LocalCluster.PROJECT).cores(cores)
+                .walltime(Duration.ofMinutes(10)).command(command).build();
+    }
+
+    @Test
+    void threeStartingJobsAreReadInOneCommand() {
+        List<JobRef> jobs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            jobs.add(await(s.submit(request("s" + i, 1, LocalCluster.HTTP_SERVER))));
+        }
+        for (JobRef j : jobs) {
+            waitFor(s, j, st -> st.state() == JobState.RUNNING, Duration.ofSeconds(60));
+            for (int i = 0; i < 200 && !Files.exists(LocalCluster.SPOOL.resolve(JobScript.endpointFile(j.id()))); i++) {
+                LocalCluster.sleep(100);
+            }
+        }
+        long before = s.commandsSent("cpu");
+        // Asked as the SpawnManager asks them: in one turn of one context.
+        CompletableFuture<List<Future<Optional<Endpoint>>>> asked = new CompletableFuture<>();
+        vertx.getOrCreateContext().runOnContext(v -> asked.complete(
+                jobs.stream().map(j -> s.endpoint(j, new SpawnKey("bob", "s" + jobs.indexOf(j)))).toList()));
+        List<Optional<Endpoint>> found = asked.join().stream().map(LocalCluster::await).toList();
+        assertThat(s.commandsSent("cpu") - before).as("commands sent for three endpoints").isEqualTo(1);
+        assertThat(found).allSatisfy(e -> assertThat(e).get().extracting(Endpoint::host).isEqualTo("node-cpu"));
+        for (Optional<Endpoint> e : found) {
+            assertThat(LocalCluster.get(e.orElseThrow().url() + "/").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aSpoolFileSomeoneElseOwnsIsNotTrusted() throws Exception {
+        // The node is full, so bob's job waits: alice plants a file under its name in the spool first.
+        JobRef fill = await(s.submit(request("fill", 4, List.of("sleep", "600"))));
+        waitFor(s, fill, st -> st.state() == JobState.RUNNING, Duration.ofSeconds(60));
+        JobRequest r = request("target", 1, LocalCluster.HTTP_SERVER);
+        JobRef job = await(s.submit(r));
+        Path file = LocalCluster.SPOOL.resolve(JobScript.endpointFile(job.id()));
+        planted.add(file);
+        LocalCluster.run("su", "-s", "/bin/sh", "alice", "-c", "printf 'evil.example.org 4444\\n' > " + file);
+        assertThat(LocalCluster.run("stat", "-c", "%U", file.toString()).strip()).isEqualTo("alice");
+
+        LocalCluster.cancelAndWait(s, fill);
+        waitFor(s, job, st -> st.state() == JobState.RUNNING, Duration.ofSeconds(60));
+        // The job's script cannot replace alice's file (sticky directory): the service reads bob's own directory.
+        Endpoint e = LocalCluster.waitForEndpoint(s, job, r.key());
+        assertThat(e.host()).isEqualTo("node-cpu");
+        assertThat(LocalCluster.get(e.url() + "/").statusCode()).isEqualTo(200);
+        assertThat(Files.readString(file)).contains("evil.example.org");
+    }
+}
