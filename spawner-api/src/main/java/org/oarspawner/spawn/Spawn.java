@@ -2,7 +2,6 @@ package org.oarspawner.spawn;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -14,8 +13,6 @@ import org.oarspawner.spi.SpawnKey;
  * One spawn's state. Confined to the SpawnManager's context: read it there, or through {@link #snapshot()}.
  */
 public final class Spawn {
-    static final int MAX_EVENTS = 200;
-
     final SpawnKey key;
     final String cluster;
     final String login;
@@ -25,6 +22,8 @@ public final class Spawn {
     boolean outcomeRecorded;
     FailureReason failure;
     String message = "";
+    /** The progress of the last event, in percent. */
+    int progress;
     List<String> nodes = List.of();
     Endpoint endpoint;
     /** Where the proxy reaches the notebook: the endpoint itself, or a tunnel through the frontend. */
@@ -49,18 +48,12 @@ public final class Spawn {
      * user stops, then starts again at once) waits for it, since both jobs would share that directory.
      */
     final io.vertx.core.Promise<Void> settled = io.vertx.core.Promise.promise();
-    final List<SpawnEvent> events = new ArrayList<>();
-    long nextEventId = 1;
 
     Spawn(SpawnKey key, String cluster, String login, Instant createdAt) {
         this.createdAt = createdAt;
         this.key = key;
         this.cluster = cluster;
         this.login = login;
-    }
-
-    int progress() {
-        return events.isEmpty() ? 0 : events.get(events.size() - 1).progress();
     }
 
     /** An immutable copy, safe to hand to other threads and to serialize. */

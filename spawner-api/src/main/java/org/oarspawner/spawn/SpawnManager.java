@@ -4,16 +4,10 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,9 +27,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns every spawn's lifecycle. OAR is the source of truth: {@link #recover()} rebuilds the spawns from the
- * job names OAR holds. One poller per cluster sends one status command per tick, whatever the number of spawns.
- * All state lives on one Vert.x context; public methods hop onto it.
+ * Owns every spawn's lifecycle: the state machine from submission to an end. OAR is the source of truth:
+ * {@link #recover()} rebuilds the spawns from the job names OAR holds. The work around it has its own classes:
+ * {@link ClusterPoller} (one status command per cluster per tick), {@link ReadinessProber} (endpoint, reach, HTTP
+ * answer), {@link RouteKeeper} (the proxy's table), {@link EventLog} (progress events and their listeners),
+ * {@link QueueRanking} and {@link LifecycleMetrics}. All state lives on one Vert.x context; public methods hop onto it.
  */
 public final class SpawnManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SpawnManager.class);
@@ -46,18 +42,15 @@ public final class SpawnManager implements AutoCloseable {
     private final Vertx vertx;
     private final Context context;
     private final Scheduler scheduler;
-    private final Duration startTimeout;
-    private final Duration tick;
     private final Clock clock;
-    private final HttpClient http;
     // Concurrent only so that the metrics gauge may count from the scrape thread; all changes happen on the context.
     private final Map<SpawnKey, Spawn> spawns = new ConcurrentHashMap<>();
-    private final SpawnMetrics metrics;
-    private final RouteRegistry routes;
-    private final String baseUrl;
-    private final Map<SpawnKey, List<Consumer<SpawnEvent>>> subscribers = new ConcurrentHashMap<>();
-    private final List<Long> timers = new ArrayList<>();
-    private final java.util.Set<String> polling = new java.util.HashSet<>();
+    private final LifecycleMetrics metrics;
+    private final EventLog events;
+    private final QueueRanking ranking;
+    private final ClusterPoller poller;
+    private final ReadinessProber prober;
+    private final RouteKeeper routes;
 
     public SpawnManager(Vertx vertx, Scheduler scheduler, Duration tick, Duration startTimeout, Clock clock) {
         this(vertx, scheduler, tick, startTimeout, clock, SpawnMetrics.NONE);
@@ -73,22 +66,36 @@ public final class SpawnManager implements AutoCloseable {
      */
     public SpawnManager(Vertx vertx, Scheduler scheduler, Duration tick, Duration startTimeout, Clock clock, SpawnMetrics metrics,
                         RouteRegistry routes, String baseUrl) {
-        this.routes = routes;
-        this.baseUrl = baseUrl;
-        this.metrics = metrics;
         this.vertx = vertx;
         this.context = vertx.getOrCreateContext();
         this.scheduler = scheduler;
-        this.startTimeout = startTimeout;
-        this.tick = tick;
         this.clock = clock;
-        this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2000).setIdleTimeout(5));
-        for (String cluster : scheduler.clusters()) {
-            context.runOnContext(v -> timers.add(vertx.setPeriodic(tick.toMillis(), id -> tick(cluster))));
-        }
-        if (routes != null) {
-            context.runOnContext(v -> timers.add(vertx.setPeriodic(tick.toMillis(), id -> syncRoutes())));
-        }
+        this.metrics = new LifecycleMetrics(metrics, clock);
+        this.events = new EventLog(clock, EventLog.DEFAULT_CAPACITY);
+        this.ranking = new QueueRanking(clock);
+        this.poller = new ClusterPoller(scheduler, this.metrics, spawns::values, s -> !s.state.isFinal(), this::polled);
+        this.prober = new ReadinessProber(vertx, scheduler, clock, tick, startTimeout, new ReadinessProber.Listener() {
+            @Override
+            public void listening(Spawn s) {
+                String via = s.target.equals(s.endpoint.url()) ? "" : " (reached through " + s.target + ")";
+                emit(s, SpawnState.STARTING, 80, "The notebook listens at " + s.endpoint.url() + via);
+            }
+
+            @Override
+            public void answered(Spawn s) {
+                ready(s);
+            }
+
+            @Override
+            public void timedOut(Spawn s) {
+                startTimedOut(s);
+            }
+        });
+        this.routes = new RouteKeeper(scheduler, routes, baseUrl, spawns::values);
+        context.runOnContext(v -> {
+            poller.start(vertx, tick);
+            this.routes.start(vertx, tick);
+        });
     }
 
     /**
@@ -113,6 +120,7 @@ public final class SpawnManager implements AutoCloseable {
             }
             Spawn s = new Spawn(request.key(), request.cluster(), request.login(), clock.instant());
             spawns.put(request.key(), s);
+            events.restart(s.key);
             emit(s, SpawnState.SUBMITTING, 5, "Submitting the job to cluster " + s.cluster);
             s.submission = scheduler.submit(request).map(job -> {
                 s.job = job;
@@ -127,7 +135,7 @@ public final class SpawnManager implements AutoCloseable {
                 s.failure = e instanceof SchedulerException se && se.reason() == SchedulerException.Reason.UNREACHABLE
                         ? FailureReason.UNREACHABLE : FailureReason.REJECTED;
                 String why = e instanceof SchedulerException se ? se.schedulerMessage() : String.valueOf(e.getMessage());
-                recordOutcome(s, s.failure == FailureReason.UNREACHABLE ? SpawnMetrics.Status.UNREACHABLE : SpawnMetrics.Status.REJECTED);
+                metrics.outcome(s, s.failure == FailureReason.UNREACHABLE ? SpawnMetrics.Status.UNREACHABLE : SpawnMetrics.Status.REJECTED);
                 emit(s, SpawnState.FAILED, 100, "Cluster " + s.cluster + " refused the job: " + why);
                 s.settled.tryComplete();
                 return Future.failedFuture(e);
@@ -153,7 +161,7 @@ public final class SpawnManager implements AutoCloseable {
             }
             if (s.job == null) {
                 // oarsub is still running: the poller cancels the job once its id is known.
-                emit(s, SpawnState.STOPPING, s.progress(), "Stopping once the job is submitted");
+                emit(s, SpawnState.STOPPING, s.progress, "Stopping once the job is submitted");
                 return Future.succeededFuture(Optional.of(s.snapshot()));
             }
             emit(s, SpawnState.STOPPING, 100, "Cancelling job " + s.job.id());
@@ -178,6 +186,7 @@ public final class SpawnManager implements AutoCloseable {
                         s.job = j.ref();
                         s.submittedAt = j.submitted().orElse(clock.instant());
                         spawns.put(key, s);
+                        events.restart(key);
                         emit(s, SpawnState.QUEUED, 10, "Found job " + j.ref().id() + " on cluster " + s.cluster + " again");
                         update(s, j, null);
                         n++;
@@ -191,41 +200,25 @@ public final class SpawnManager implements AutoCloseable {
 
     /** Receives the spawn's events from now on; returns the past ones after {@code lastEventId}. */
     public Future<List<SpawnEvent>> subscribe(SpawnKey key, long lastEventId, Consumer<SpawnEvent> listener) {
-        return onContext(() -> {
-            subscribers.computeIfAbsent(key, k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(listener);
-            Spawn s = spawns.get(key);
-            List<SpawnEvent> past = s == null ? List.of()
-                    : s.events.stream().filter(e -> e.id() > lastEventId).toList();
-            return Future.succeededFuture(past);
-        });
+        return onContext(() -> Future.succeededFuture(events.subscribe(key, lastEventId, listener)));
     }
 
     public void unsubscribe(SpawnKey key, Consumer<SpawnEvent> listener) {
-        List<Consumer<SpawnEvent>> l = subscribers.get(key);
-        if (l != null) {
-            l.remove(listener);
-        }
+        events.unsubscribe(key, listener);
     }
 
-    /** One poll of a cluster: one status command for all its tracked jobs. */
-    void tick(String cluster) {
-        List<Spawn> tracked = spawns.values().stream()
-                .filter(s -> s.cluster.equals(cluster) && s.job != null && !s.state.isFinal()).toList();
-        // A slow frontend must not pile polls up: a tick skips while the last poll is still out.
-        if (tracked.isEmpty() || !polling.add(cluster)) {
-            return;
-        }
-        metrics.polled(cluster);
-        scheduler.status(cluster, tracked.stream().map(s -> s.job).toList()).onComplete(x -> polling.remove(cluster)).onSuccess(statuses -> {
-            List<Spawn> queued = new ArrayList<>();
-            for (Spawn s : tracked) {
-                JobStatus j = statuses.get(s.job.id());
-                if (j != null && !s.state.isFinal()) {
-                    update(s, j, queued);
-                }
+    /** One poll's answer for a cluster's tracked spawns. */
+    private void polled(String cluster, List<Spawn> tracked, Map<Long, JobStatus> statuses) {
+        List<Spawn> queued = new ArrayList<>();
+        for (Spawn s : tracked) {
+            JobStatus j = statuses.get(s.job.id());
+            if (j != null && !s.state.isFinal()) {
+                update(s, j, queued);
             }
-            rankQueue(queued, statuses);
-        }).onFailure(e -> LOG.warn("event=poll_failed cluster={} spawns={} error=\"{}\"", cluster, tracked.size(), e.getMessage()));
+        }
+        for (QueueRanking.Announcement a : ranking.rank(queued)) {
+            emit(a.spawn(), SpawnState.QUEUED, 30, a.message());
+        }
     }
 
     private void update(Spawn s, JobStatus j, List<Spawn> queued) {
@@ -252,18 +245,32 @@ public final class SpawnManager implements AutoCloseable {
                 s.nodes = j.nodes();
                 if (s.state == SpawnState.QUEUED || s.state == SpawnState.SUBMITTING) {
                     s.runningAt = j.started().orElse(clock.instant());
-                    if (s.submittedAt != null) {
-                        metrics.queueWait(s.cluster, Duration.between(s.submittedAt, s.runningAt));
-                    }
+                    metrics.running(s);
                     emit(s, SpawnState.STARTING, 60, "Job " + s.job.id() + " is running on node " + String.join(",", j.nodes()));
                 }
                 if (s.state == SpawnState.STARTING) {
-                    checkReady(s);
+                    prober.check(s);
                 }
             }
             case TERMINATED, ERROR, GONE -> ended(s, j);
             default -> throw new IllegalStateException("unhandled job state " + j.state());
         }
+    }
+
+    private void ready(Spawn s) {
+        routes.add(s);
+        s.readyAt = clock.instant();
+        metrics.ready(s);
+        metrics.outcome(s, SpawnMetrics.Status.SUCCESS);
+        emit(s, SpawnState.READY, 100, "Server ready at " + s.target);
+    }
+
+    private void startTimedOut(Spawn s) {
+        s.failure = FailureReason.START_TIMEOUT;
+        metrics.outcome(s, SpawnMetrics.Status.START_TIMEOUT);
+        emit(s, SpawnState.FAILED, 100, "The notebook did not answer within " + prober.startTimeout().toSeconds()
+                + " s of job " + s.job.id() + " starting; the job is cancelled");
+        cancelOnce(s).onComplete(x -> cleanUpAndSettle(s));
     }
 
     /** oardel once per spawn; OAR ends the job within a few ticks, and the poller sees it. */
@@ -278,10 +285,10 @@ public final class SpawnManager implements AutoCloseable {
 
     private void ended(Spawn s, JobStatus j) {
         s.exitStatus = j.exitStatus();
-        removeRoute(s);
+        routes.remove(s);
         scheduler.release(s.job);
         if (s.state == SpawnState.STOPPING) {
-            recordOutcome(s, SpawnMetrics.Status.CANCELLED);
+            metrics.outcome(s, SpawnMetrics.Status.CANCELLED);
             emit(s, SpawnState.STOPPED, 100, "Job " + s.job.id() + " was cancelled");
             cleanUpAndSettle(s);
             return;
@@ -304,7 +311,7 @@ public final class SpawnManager implements AutoCloseable {
             s.stderrTail = tail.succeeded() ? tail.result() : "";
             String message = "Job " + s.job.id() + " " + why
                     + (s.stderrTail.isBlank() ? "" : "; last lines of its stderr:\n" + s.stderrTail);
-            recordOutcome(s, SpawnMetrics.Status.valueOf(reason.name()));
+            metrics.outcome(s, SpawnMetrics.Status.valueOf(reason.name()));
             emit(s, SpawnState.FAILED, 100, message);
             cleanUpAndSettle(s);
         });
@@ -315,138 +322,33 @@ public final class SpawnManager implements AutoCloseable {
         scheduler.cleanUp(s.job, s.key).onComplete(x -> s.settled.tryComplete());
     }
 
-    private void checkReady(Spawn s) {
-        if (s.checking) {
-            return;
-        }
-        if (clock.instant().isAfter(s.runningAt.plus(startTimeout))) {
-            s.failure = FailureReason.START_TIMEOUT;
-            recordOutcome(s, SpawnMetrics.Status.START_TIMEOUT);
-            emit(s, SpawnState.FAILED, 100, "The notebook did not answer within " + startTimeout.toSeconds()
-                    + " s of job " + s.job.id() + " starting; the job is cancelled");
-            cancelOnce(s).onComplete(x -> cleanUpAndSettle(s));
-            return;
-        }
-        s.checking = true;
-        Future<Boolean> check = s.target != null ? answers(s)
-                : scheduler.endpoint(s.job, s.key).compose(e -> {
-                    if (e.isEmpty()) {
-                        return Future.succeededFuture(false);
-                    }
-                    s.endpoint = e.get();
-                    return scheduler.reach(s.job, s.endpoint).compose(target -> {
-                        s.target = target;
-                        String via = target.equals(s.endpoint.url()) ? "" : " (reached through " + target + ")";
-                        emit(s, SpawnState.STARTING, 80, "The notebook listens at " + s.endpoint.url() + via);
-                        return answers(s);
-                    });
-                });
-        check.onComplete(r -> {
-            s.checking = false;
-            if (!(r.succeeded() && r.result()) && s.state == SpawnState.STARTING && !s.retryScheduled) {
-                // The notebook is moments from listening: look again soon (250 ms, doubling), not a whole tick later.
-                long delay = Math.min(tick.toMillis(), 250L << Math.min(s.readyChecks++, 6));
-                s.retryScheduled = true;
-                vertx.setTimer(delay, t -> {
-                    s.retryScheduled = false;
-                    if (s.state == SpawnState.STARTING) {
-                        checkReady(s);
-                    }
-                });
-            }
-            if (r.succeeded() && r.result() && s.state == SpawnState.STARTING) {
-                addRoute(s);
-                s.readyAt = clock.instant();
-                metrics.runningToReady(s.cluster, Duration.between(s.runningAt, s.readyAt));
-                recordOutcome(s, SpawnMetrics.Status.SUCCESS);
-                emit(s, SpawnState.READY, 100, "Server ready at " + s.target);
-            }
-        });
-    }
-
-    /** Any HTTP answer means the notebook listens; the hub then checks its own URL. */
-    private Future<Boolean> answers(Spawn s) {
-        return http.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(s.target + "/"))
-                .compose(req -> req.send().map(resp -> true))
-                .otherwise(false);
-    }
-
-    /** The route goes in as the notebook answers, with the data JupyterHub writes, so check_routes agrees. */
-    private void addRoute(Spawn s) {
-        if (routes != null) {
-            routes.add(HubRoutes.route(baseUrl, s.key, s.target)).onFailure(e -> LOG.warn(
-                    "event=route_add_failed user={} server={} cluster={} job={} error=\"{}\"", s.key.user(), s.key.server(),
-                    s.cluster, s.job.id(), e.getMessage()));
-        }
-    }
-
-    /** The route goes the moment the job ends, whatever ended it (walltime, oardel from outside, node failure). */
-    private void removeRoute(Spawn s) {
-        if (routes != null) {
-            routes.remove(HubRoutes.path(baseUrl, s.key)).onFailure(e -> LOG.warn(
-                    "event=route_remove_failed user={} server={} cluster={} error=\"{}\"", s.key.user(), s.key.server(),
-                    s.cluster, e.getMessage()));
-        }
-    }
-
-    /** One look at the proxy per tick: puts back the routes of ready spawns that it lost (a CHP restart, say). */
-    void syncRoutes() {
-        List<Spawn> ready = spawns.values().stream().filter(s -> s.state == SpawnState.READY && s.endpoint != null).toList();
-        if (ready.isEmpty()) {
-            return;
-        }
-        routes.list().onSuccess(table -> {
-            for (Spawn s : ready) {
-                // reach() gives the same tunnel while it lives, and a new one after the frontend connection dropped.
-                scheduler.reach(s.job, s.endpoint).onSuccess(target -> {
-                    s.target = target;
-                    RouteRegistry.Route want = HubRoutes.route(baseUrl, s.key, target);
-                    RouteRegistry.Route have = table.get(want.path());
-                    if (s.state == SpawnState.READY && (have == null || !want.target().equals(have.target()))) {
-                        LOG.info("event=route_restored user={} server={} cluster={} job={} path={} target={}", s.key.user(),
-                                s.key.server(), s.cluster, s.job.id(), want.path(), target);
-                        addRoute(s);
-                    }
-                });
-            }
-        }).onFailure(e -> LOG.warn("event=route_sync_failed error=\"{}\"", e.getMessage()));
-    }
-
-    /** Ranks this service's waiting jobs on a cluster by estimated start, then submission. */
-    private void rankQueue(List<Spawn> queued, Map<Long, JobStatus> statuses) {
-        queued.sort(Comparator.comparing((Spawn s) -> Optional.ofNullable(s.scheduledStart).orElse(Instant.MAX))
-                .thenComparing(s -> s.job.id()));
-        for (int i = 0; i < queued.size(); i++) {
-            Spawn s = queued.get(i);
-            Integer position = i + 1;
-            if (!position.equals(s.queuePosition) || !java.util.Objects.equals(s.scheduledStart, s.announcedStart)) {
-                s.queuePosition = position;
-                s.announcedStart = s.scheduledStart;
-                String estimate = s.scheduledStart == null ? "" : ", estimated start " + EstimatedStart.describe(s.scheduledStart, clock.instant(), clock.getZone());
-                emit(s, SpawnState.QUEUED, 30, "Job " + s.job.id() + " is waiting, position " + position + estimate);
-            }
-        }
-    }
-
     private void emit(Spawn s, SpawnState state, int progress, String message) {
         s.state = state;
         s.message = message;
+        s.progress = progress;
         if (state != SpawnState.QUEUED) {
             s.queuePosition = null;
-        }
-        SpawnEvent e = new SpawnEvent(s.nextEventId++, clock.instant(), state, progress, message,
-                state == SpawnState.READY, state == SpawnState.FAILED);
-        s.events.add(e);
-        if (s.events.size() > Spawn.MAX_EVENTS) {
-            s.events.remove(0);
         }
         LOG.info("event=spawn_{} user={} server={} cluster={} job={} message=\"{}\"", state.name().toLowerCase(),
                 s.key.user(), s.key.server(), s.cluster, s.job == null ? "" : s.job.id(),
                 message.lines().findFirst().orElse("").replace('"', '\''));
-        List<Consumer<SpawnEvent>> l = subscribers.get(s.key);
-        if (l != null) {
-            l.forEach(c -> c.accept(e));
-        }
+        events.append(s.key, state, progress, message);
+    }
+
+    /** One poll of a cluster now, as its tick does it; for tests, which use a tick too long to fire. */
+    Future<Void> pollNow(String cluster) {
+        return onContext(() -> {
+            poller.tick(cluster);
+            return Future.succeededFuture();
+        });
+    }
+
+    /** One look at the proxy's table now, as the route keeper's tick does it; for tests. */
+    Future<Void> syncRoutesNow() {
+        return onContext(() -> {
+            routes.sync();
+            return Future.succeededFuture();
+        });
     }
 
     private <T> Future<T> onContext(Supplier<Future<T>> work) {
@@ -466,20 +368,16 @@ public final class SpawnManager implements AutoCloseable {
         return (int) spawns.values().stream().filter(s -> s.cluster.equals(cluster) && s.state == state).count();
     }
 
-    private void recordOutcome(Spawn s, SpawnMetrics.Status status) {
-        if (!s.outcomeRecorded) {
-            s.outcomeRecorded = true;
-            metrics.spawnFinished(s.cluster, status, Duration.between(s.createdAt, clock.instant()));
-        }
-    }
-
     public Collection<String> clusters() {
         return scheduler.clusters();
     }
 
     @Override
     public void close() {
-        context.runOnContext(v -> timers.forEach(vertx::cancelTimer));
-        http.close();
+        context.runOnContext(v -> {
+            poller.stop(vertx);
+            routes.stop(vertx);
+        });
+        prober.close();
     }
 }

@@ -1,0 +1,113 @@
+package org.oarspawner.spawn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.oarspawner.metrics.SpawnMetrics;
+import org.oarspawner.spi.JobStatus;
+import org.oarspawner.spi.SpawnKey;
+
+class ClusterPollerTest {
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-05T10:00:00Z"));
+    private final FakeScheduler oar = new FakeScheduler(clock);
+    private final List<Spawn> spawns = new ArrayList<>();
+    private final List<Map<Long, JobStatus>> answers = new ArrayList<>();
+    private final List<String> polls = new ArrayList<>();
+    private final SpawnMetrics counting = new RecordingMetrics(polls);
+    private final ClusterPoller poller = new ClusterPoller(oar, new LifecycleMetrics(counting, clock), () -> spawns,
+            s -> !s.state.isFinal(), (cluster, tracked, statuses) -> answers.add(statuses));
+
+    private Spawn spawn(String cluster, String server, SpawnState state) {
+        Spawn s = new Spawn(new SpawnKey("bob", server), cluster, "bob", clock.instant());
+        s.state = state;
+        if (state != SpawnState.SUBMITTING) {
+            var req = org.oarspawner.spi.JobRequest.builder(s.key, cluster, "bob").command("jupyterhub-singleuser").build();
+            s.job = oar.submit(req).result();
+        }
+        spawns.add(s);
+        return s;
+    }
+
+    @Test
+    void oneStatusCommandPerClusterWhateverTheNumberOfSpawns() {
+        for (int i = 0; i < 50; i++) {
+            spawn("cpu", "s" + i, SpawnState.QUEUED);
+        }
+        spawn("gpu", "g", SpawnState.STARTING);
+        spawn("cpu", "submitting", SpawnState.SUBMITTING);
+        spawn("cpu", "failed", SpawnState.FAILED);
+
+        poller.tick("cpu");
+
+        assertThat(oar.statusCalls).hasSize(1);
+        assertThat(oar.statusCalls.get(0)).hasSize(50);
+        assertThat(polls).containsExactly("cpu");
+        assertThat(answers).hasSize(1);
+        poller.tick("gpu");
+        assertThat(oar.statusCalls).hasSize(2);
+        assertThat(oar.lastStatusCall()).hasSize(1);
+    }
+
+    @Test
+    void aTickSkipsWhileThePreviousPollIsOut() {
+        spawn("cpu", "a", SpawnState.QUEUED);
+        oar.holdStatus = true;
+        poller.tick("cpu");
+        assertThat(poller.isOut("cpu")).isTrue();
+        poller.tick("cpu");
+        poller.tick("cpu");
+        assertThat(oar.statusCalls).hasSize(1);
+        assertThat(answers).isEmpty();
+
+        oar.answerStatus();
+        assertThat(poller.isOut("cpu")).isFalse();
+        assertThat(answers).hasSize(1);
+        poller.tick("cpu");
+        assertThat(oar.statusCalls).hasSize(2);
+    }
+
+    @Test
+    void aFailedPollIsForgottenAndTheNextTickPollsAgain() {
+        spawn("cpu", "a", SpawnState.QUEUED);
+        oar.holdStatus = true;
+        poller.tick("cpu");
+        oar.pendingStatus.fail(new RuntimeException("connection reset"));
+        assertThat(poller.isOut("cpu")).isFalse();
+        assertThat(answers).isEmpty();
+        poller.tick("cpu");
+        assertThat(oar.statusCalls).hasSize(2);
+    }
+
+    @Test
+    void nothingTrackedMeansNoCommand() {
+        spawn("cpu", "submitting", SpawnState.SUBMITTING);
+        spawn("cpu", "stopped", SpawnState.STOPPED);
+        poller.tick("cpu");
+        assertThat(oar.statusCalls).isEmpty();
+        assertThat(polls).isEmpty();
+    }
+
+    /** Counts polls; the other meters are LifecycleMetricsTest's. */
+    record RecordingMetrics(List<String> polls) implements SpawnMetrics {
+        @Override
+        public void spawnFinished(String cluster, Status status, java.time.Duration duration) {
+        }
+
+        @Override
+        public void queueWait(String cluster, java.time.Duration duration) {
+        }
+
+        @Override
+        public void runningToReady(String cluster, java.time.Duration duration) {
+        }
+
+        @Override
+        public void polled(String cluster) {
+            polls.add(cluster);
+        }
+    }
+}

@@ -1,0 +1,245 @@
+package org.oarspawner.spawn;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.oarspawner.spi.CancelResult;
+import org.oarspawner.spi.Endpoint;
+import org.oarspawner.spi.JobRef;
+import org.oarspawner.spi.JobRequest;
+import org.oarspawner.spi.JobState;
+import org.oarspawner.spi.JobStatus;
+import org.oarspawner.spi.Scheduler;
+import org.oarspawner.spi.SchedulerException;
+import org.oarspawner.spi.SpawnKey;
+
+/**
+ * A fake, scripted {@link Scheduler} for the unit tests of the spawn lifecycle: the test says what OAR shows
+ * (a job waits, runs, ends), and reads back every command the manager sent. The real OAR behind the same
+ * interface is covered by the ITs (SpawnLifecycleIT, RoutesIT, OarSchedulerIT).
+ */
+final class FakeScheduler implements Scheduler {
+    /** What OAR shows of one job. */
+    static final class Job {
+        final JobRef ref;
+        final SpawnKey key;
+        volatile JobState state = JobState.WAITING;
+        volatile List<String> nodes = List.of();
+        volatile Instant submitted;
+        volatile Instant started;
+        volatile Instant scheduledStart;
+        volatile OptionalInt exit = OptionalInt.empty();
+        volatile List<String> events = List.of();
+        volatile Endpoint endpoint;
+
+        Job(JobRef ref, SpawnKey key, Instant submitted) {
+            this.ref = ref;
+            this.key = key;
+            this.submitted = submitted;
+        }
+
+        JobStatus status() {
+            return new JobStatus(ref, Optional.of(key), state, state.name(), nodes, Duration.ofHours(1),
+                    Optional.ofNullable(submitted), Optional.ofNullable(started), Optional.ofNullable(scheduledStart),
+                    Optional.empty(), exit, OptionalInt.empty(), "", events);
+        }
+    }
+
+    final Map<Long, Job> jobs = new ConcurrentHashMap<>();
+    private final AtomicLong nextId = new AtomicLong(100);
+    private final java.time.Clock clock;
+
+    final List<JobRequest> submitted = new CopyOnWriteArrayList<>();
+    final List<List<Long>> statusCalls = new CopyOnWriteArrayList<>();
+    final List<Long> cancels = new CopyOnWriteArrayList<>();
+    final List<Long> released = new CopyOnWriteArrayList<>();
+    final List<Long> cleaned = new CopyOnWriteArrayList<>();
+    /** Each environment staged, as "job-id env", at submission and at each re-staging. */
+    final List<String> staged = new CopyOnWriteArrayList<>();
+    final AtomicInteger reaches = new AtomicInteger();
+
+    /** When set, the next submissions fail with it. */
+    volatile SchedulerException refuse;
+    /** When set, status calls stay out until the test completes this promise's successor (see {@link #answerStatus()}). */
+    volatile boolean holdStatus;
+    volatile Promise<Map<Long, JobStatus>> pendingStatus;
+    private volatile io.vertx.core.Context statusContext;
+    /** How many of the next cancels fail as an unreachable frontend would. */
+    final AtomicInteger failingCancels = new AtomicInteger();
+    /** How many of the next re-stagings fail. */
+    final AtomicInteger failingRestages = new AtomicInteger();
+    /** Whether a cancel that got through ends the job, as oardel does on a real cluster a few seconds later. */
+    volatile boolean cancelEndsJob = true;
+    /** When set, reach() answers this URL (a tunnel) rather than the endpoint's own. */
+    volatile String tunnel;
+
+    FakeScheduler(java.time.Clock clock) {
+        this.clock = clock;
+    }
+
+    // --- what OAR shows, as the test scripts it
+
+    Job job(long id) {
+        Job j = jobs.get(id);
+        if (j == null) {
+            throw new AssertionError("no job " + id + "; jobs are " + jobs.keySet());
+        }
+        return j;
+    }
+
+    Job only() {
+        if (jobs.size() != 1) {
+            throw new AssertionError("expected one job, got " + jobs.keySet());
+        }
+        return jobs.values().iterator().next();
+    }
+
+    void waitUntil(long id, Instant scheduledStart) {
+        Job j = job(id);
+        j.state = JobState.WAITING;
+        j.scheduledStart = scheduledStart;
+    }
+
+    void run(long id, String node, Instant started) {
+        Job j = job(id);
+        j.state = JobState.RUNNING;
+        j.nodes = List.of(node);
+        j.started = started;
+    }
+
+    void listen(long id, Endpoint endpoint) {
+        job(id).endpoint = endpoint;
+    }
+
+    void end(long id, JobState state, OptionalInt exit, String... events) {
+        Job j = job(id);
+        j.state = state;
+        j.exit = exit;
+        j.events = List.of(events);
+    }
+
+    /** Answers the status call that is out, with what OAR shows now. */
+    void answerStatus() {
+        Promise<Map<Long, JobStatus>> p = pendingStatus;
+        pendingStatus = null;
+        Map<Long, JobStatus> now = lookUp(lastStatusCall());
+        // On the caller's context, as the real scheduler completes its futures.
+        io.vertx.core.Context c = statusContext;
+        if (c == null) {
+            p.complete(now);
+        } else {
+            Await.on(c, () -> { p.complete(now); return null; });
+        }
+    }
+
+    List<Long> lastStatusCall() {
+        return statusCalls.get(statusCalls.size() - 1);
+    }
+
+    private Map<Long, JobStatus> lookUp(List<Long> ids) {
+        return ids.stream().collect(Collectors.toMap(id -> id, id -> {
+            Job j = jobs.get(id);
+            return j == null ? JobStatus.gone(new JobRef("cpu", id, "bob")) : j.status();
+        }));
+    }
+
+    // --- the Scheduler
+
+    @Override
+    public List<String> clusters() {
+        return List.of("cpu", "gpu");
+    }
+
+    @Override
+    public Future<JobRef> submit(JobRequest request) {
+        submitted.add(request);
+        if (refuse != null) {
+            return Future.failedFuture(refuse);
+        }
+        JobRef ref = new JobRef(request.cluster(), nextId.getAndIncrement(), request.login());
+        jobs.put(ref.id(), new Job(ref, request.key(), clock.instant()));
+        staged.add(ref.id() + " " + request.environment());
+        return Future.succeededFuture(ref);
+    }
+
+    @Override
+    public Future<Map<Long, JobStatus>> status(String cluster, Collection<JobRef> asked) {
+        List<Long> ids = asked.stream().map(JobRef::id).toList();
+        statusCalls.add(ids);
+        if (holdStatus) {
+            statusContext = io.vertx.core.Vertx.currentContext();
+            pendingStatus = Promise.promise();
+            return pendingStatus.future();
+        }
+        return Future.succeededFuture(lookUp(ids));
+    }
+
+    @Override
+    public Future<List<JobStatus>> findActive(String cluster) {
+        return Future.succeededFuture(jobs.values().stream()
+                .filter(j -> j.ref.cluster().equals(cluster) && !j.state.isFinal()).map(Job::status).toList());
+    }
+
+    @Override
+    public Future<Optional<Endpoint>> endpoint(JobRef job, SpawnKey key) {
+        Job j = jobs.get(job.id());
+        return Future.succeededFuture(j == null ? Optional.empty() : Optional.ofNullable(j.endpoint));
+    }
+
+    @Override
+    public Future<String> reach(JobRef job, Endpoint endpoint) {
+        reaches.incrementAndGet();
+        String t = tunnel;
+        return Future.succeededFuture(t != null ? t : endpoint.url());
+    }
+
+    @Override
+    public Future<Void> release(JobRef job) {
+        released.add(job.id());
+        return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<String> stderrTail(JobRef job, SpawnKey key, int lines) {
+        return Future.succeededFuture("");
+    }
+
+    @Override
+    public Future<CancelResult> cancel(JobRef job) {
+        cancels.add(job.id());
+        if (failingCancels.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            return Future.failedFuture(new SchedulerException(job.cluster(), SchedulerException.Reason.UNREACHABLE, -1,
+                    "connection reset (scripted)"));
+        }
+        Job j = jobs.get(job.id());
+        if (j == null || j.state.isFinal()) {
+            return Future.succeededFuture(j == null ? CancelResult.NOT_FOUND : CancelResult.ALREADY_ENDED);
+        }
+        if (cancelEndsJob) {
+            end(job.id(), JobState.ERROR, OptionalInt.empty(), "FRAG_JOB_REQUEST");
+        }
+        return Future.succeededFuture(CancelResult.CANCELLED);
+    }
+
+    @Override
+    public Future<Void> cleanUp(JobRef job, SpawnKey key) {
+        cleaned.add(job.id());
+        return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<Void> ping(String cluster) {
+        return Future.succeededFuture();
+    }
+}
