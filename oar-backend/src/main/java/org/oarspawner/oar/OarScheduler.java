@@ -107,6 +107,18 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
         });
     }
 
+    /** Writes the env file again, and only it, in the job's directory: the job sources it as it starts. */
+    @Override
+    public Future<Void> restage(JobRef job, JobRequest request) {
+        return onCluster(job.cluster(), c -> timed(c, Command.STAGE, () -> {
+            c.files.stage(job.login(), JobName.directoryOf(request.key()), List.of(
+                    new StagedFile(JobScript.ENV, JobScript.environment(request.environment()).getBytes(StandardCharsets.UTF_8), 0600)));
+            LOG.info("event=job_restaged user={} server={} cluster={} job={} login={}", request.key().user(), request.key().server(),
+                    job.cluster(), job.id(), job.login());
+            return null;
+        }));
+    }
+
     @Override
     public Future<Map<Long, JobStatus>> status(String cluster, Collection<JobRef> jobs) {
         if (jobs.isEmpty()) {

@@ -19,6 +19,7 @@ import org.oarspawner.oar.OarClusterConfig;
 import org.oarspawner.oar.OarClusterConfigs;
 import org.oarspawner.oar.OarScheduler;
 import org.oarspawner.proxy.ChpRouteRegistry;
+import org.oarspawner.spawn.Retention;
 import org.oarspawner.spawn.SpawnManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,7 +57,8 @@ public final class Main {
         OarScheduler scheduler = new OarScheduler(vertx, config.instance(), clusters, 16, metrics);
         ChpRouteRegistry routes = config.proxy().map(p -> new ChpRouteRegistry(vertx, p.apiUrl(), p.token())).orElse(null);
         manager[0] = new SpawnManager(vertx, scheduler, config.pollTick(), config.startTimeout(), Clock.system(config.timeZone()), metrics,
-                routes, config.proxy().map(ServiceConfig.Proxy::baseUrl).orElse("/"));
+                routes, config.proxy().map(ServiceConfig.Proxy::baseUrl).orElse("/"),
+                new Retention(config.spawns().retention(), config.spawns().maxEnded()));
         recoverUntilDone(vertx, manager[0], config)
                 .compose(n -> new ApiServer(vertx, config, manager[0], scheduler, registry).start())
                 .onFailure(e -> {

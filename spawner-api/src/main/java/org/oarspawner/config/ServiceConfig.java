@@ -20,7 +20,14 @@ import org.oarspawner.spi.Grammar;
 public record ServiceConfig(String instance, String host, int port, Optional<Tls> tls, Jwt jwt, boolean openOps,
                             Duration pollTick, Duration startTimeout, LoginMapping logins,
                             Map<String, ClusterLimits> limits, Map<String, Profile> profiles, ConfigNode clusters,
-                            Optional<Proxy> proxy, ZoneId timeZone) {
+                            Optional<Proxy> proxy, ZoneId timeZone, Spawns spawns) {
+
+    /**
+     * How long ended spawns are remembered ({@code spawns.retention}, default 1 h: the hub's last poll, the user's
+     * last look at the progress page), and how many at most ({@code spawns.maxEnded}, default 1000).
+     */
+    public record Spawns(Duration retention, int maxEnded) {
+    }
 
     /** configurable-http-proxy's API, whose routes the service keeps in step with the spawns. */
     public record Proxy(String apiUrl, String token, String baseUrl) {
@@ -63,7 +70,14 @@ public record ServiceConfig(String instance, String host, int port, Optional<Tls
                 root.duration("pollTick", Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofMinutes(10)),
                 root.duration("startTimeout", Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofHours(2)),
                 LoginMapping.from(root.optionalChild("logins")), limits, profiles, clusters,
-                root.optionalChild("proxy").map(ServiceConfig::proxy), timeZone(root));
+                root.optionalChild("proxy").map(ServiceConfig::proxy), timeZone(root), spawns(root));
+    }
+
+    private static Spawns spawns(ConfigNode root) {
+        Optional<ConfigNode> n = root.optionalChild("spawns");
+        return new Spawns(
+                n.map(s -> s.duration("retention", Duration.ofHours(1), Duration.ZERO, Duration.ofDays(30))).orElse(Duration.ofHours(1)),
+                n.map(s -> s.integer("maxEnded", 1000, 0, 1_000_000)).orElse(1000));
     }
 
     /** The zone of the times users read in progress messages (an estimated start): the site's, e.g. Europe/Paris. */

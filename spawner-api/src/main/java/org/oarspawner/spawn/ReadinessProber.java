@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.Consumer;
 import org.oarspawner.spi.Scheduler;
 
 /**
@@ -17,18 +18,6 @@ import org.oarspawner.spi.Scheduler;
  * context; at most one check per spawn is out at a time.
  */
 final class ReadinessProber {
-    /** What the state machine hears from the prober. */
-    interface Listener {
-        /** The job wrote its endpoint and the proxy can reach it at {@code s.target}. */
-        void listening(Spawn s);
-
-        /** The notebook answered at {@code s.target}. */
-        void answered(Spawn s);
-
-        /** The start timeout passed without an answer. */
-        void timedOut(Spawn s);
-    }
-
     static final long FIRST_RETRY_MS = 250;
 
     private final Vertx vertx;
@@ -36,16 +25,26 @@ final class ReadinessProber {
     private final Clock clock;
     private final Duration tick;
     private final Duration startTimeout;
-    private final Listener listener;
+    private final Consumer<Spawn> listening;
+    private final Consumer<Spawn> answered;
+    private final Consumer<Spawn> timedOut;
     private final HttpClient http;
 
-    ReadinessProber(Vertx vertx, Scheduler scheduler, Clock clock, Duration tick, Duration startTimeout, Listener listener) {
+    /**
+     * @param listening told when the job wrote its endpoint and the proxy can reach it, at {@code s.target}
+     * @param answered  told when the notebook answered at {@code s.target}
+     * @param timedOut  told when the start timeout passed without an answer
+     */
+    ReadinessProber(Vertx vertx, Scheduler scheduler, Clock clock, Duration tick, Duration startTimeout,
+                    Consumer<Spawn> listening, Consumer<Spawn> answered, Consumer<Spawn> timedOut) {
         this.vertx = vertx;
         this.scheduler = scheduler;
         this.clock = clock;
         this.tick = tick;
         this.startTimeout = startTimeout;
-        this.listener = listener;
+        this.listening = listening;
+        this.answered = answered;
+        this.timedOut = timedOut;
         this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2000).setIdleTimeout(5));
     }
 
@@ -59,7 +58,7 @@ final class ReadinessProber {
             return;
         }
         if (clock.instant().isAfter(s.runningAt.plus(startTimeout))) {
-            listener.timedOut(s);
+            timedOut.accept(s);
             return;
         }
         s.checking = true;
@@ -71,14 +70,14 @@ final class ReadinessProber {
                     s.endpoint = e.get();
                     return scheduler.reach(s.job, s.endpoint).compose(target -> {
                         s.target = target;
-                        listener.listening(s);
+                        listening.accept(s);
                         return answers(target);
                     });
                 });
         check.onComplete(r -> {
             s.checking = false;
-            boolean answered = r.succeeded() && r.result();
-            if (!answered && s.state == SpawnState.STARTING && !s.retryScheduled) {
+            boolean answers = r.succeeded() && r.result();
+            if (!answers && s.state == SpawnState.STARTING && !s.retryScheduled) {
                 // The notebook is moments from listening: look again soon, not a whole tick later.
                 s.retryScheduled = true;
                 vertx.setTimer(retryDelay(s.readyChecks++, tick), t -> {
@@ -88,8 +87,8 @@ final class ReadinessProber {
                     }
                 });
             }
-            if (answered && s.state == SpawnState.STARTING) {
-                listener.answered(s);
+            if (answers && s.state == SpawnState.STARTING) {
+                answered.accept(s);
             }
         });
     }

@@ -34,6 +34,10 @@ public final class Spawn {
     Instant runningAt;
     Instant readyAt;
     Instant walltimeEnd;
+    /** When the spawn became final, for its retention. */
+    Instant endedAt;
+    /** A digest of the environment staged for the job (never the environment: it holds the hub's token). */
+    String stagedEnvironment;
     OptionalInt exitStatus = OptionalInt.empty();
     String stderrTail = "";
     Instant announcedStart;
@@ -42,7 +46,12 @@ public final class Spawn {
     boolean retryScheduled;
     /** While oarsub runs: its outcome, which a concurrent start for the same spawn waits for too. */
     io.vertx.core.Future<View> submission;
-    boolean cancelSent;
+    /** A cancel must go through: the spawn was stopped, or gave up on its job. */
+    boolean cancelWanted;
+    /** An oardel is out. */
+    boolean cancelOut;
+    /** The scheduler confirmed the cancel (or that the job had ended), or OAR showed the job ended. */
+    boolean cancelConfirmed;
     /**
      * Completed once the spawn is final and its job directory cleaned: a new start for the same server (the
      * user stops, then starts again at once) waits for it, since both jobs would share that directory.
@@ -54,6 +63,27 @@ public final class Spawn {
         this.key = key;
         this.cluster = cluster;
         this.login = login;
+    }
+
+    /** A digest of an environment, to tell whether a repeated start brings a new one without keeping it. */
+    static String digest(java.util.Map<String, String> environment) {
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            new java.util.TreeMap<>(environment).forEach((name, value) -> {
+                sha.update(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                sha.update((byte) 0);
+                sha.update(value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                sha.update((byte) 0);
+            });
+            return java.util.HexFormat.of().formatHex(sha.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no SHA-256 in this JVM", e);
+        }
+    }
+
+    /** Whether a cancel is wanted and OAR has not confirmed it yet: the poller keeps asking about the job. */
+    boolean cancelPending() {
+        return cancelWanted && !cancelConfirmed;
     }
 
     /** An immutable copy, safe to hand to other threads and to serialize. */

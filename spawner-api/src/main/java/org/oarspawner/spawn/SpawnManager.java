@@ -51,6 +51,9 @@ public final class SpawnManager implements AutoCloseable {
     private final ClusterPoller poller;
     private final ReadinessProber prober;
     private final RouteKeeper routes;
+    private final Retention retention;
+    private final Canceller cancels;
+    private long evictionTimer = -1;
 
     public SpawnManager(Vertx vertx, Scheduler scheduler, Duration tick, Duration startTimeout, Clock clock) {
         this(vertx, scheduler, tick, startTimeout, clock, SpawnMetrics.NONE);
@@ -66,35 +69,30 @@ public final class SpawnManager implements AutoCloseable {
      */
     public SpawnManager(Vertx vertx, Scheduler scheduler, Duration tick, Duration startTimeout, Clock clock, SpawnMetrics metrics,
                         RouteRegistry routes, String baseUrl) {
+        this(vertx, scheduler, tick, startTimeout, clock, metrics, routes, baseUrl, Retention.DEFAULT);
+    }
+
+    /** @param retention how long, and how many, ended spawns are remembered */
+    public SpawnManager(Vertx vertx, Scheduler scheduler, Duration tick, Duration startTimeout, Clock clock, SpawnMetrics metrics,
+                        RouteRegistry routes, String baseUrl, Retention retention) {
         this.vertx = vertx;
+        this.retention = retention;
         this.context = vertx.getOrCreateContext();
         this.scheduler = scheduler;
         this.clock = clock;
         this.metrics = new LifecycleMetrics(metrics, clock);
         this.events = new EventLog(clock, EventLog.DEFAULT_CAPACITY);
         this.ranking = new QueueRanking(clock);
-        this.poller = new ClusterPoller(scheduler, this.metrics, spawns::values, s -> !s.state.isFinal(), this::polled);
-        this.prober = new ReadinessProber(vertx, scheduler, clock, tick, startTimeout, new ReadinessProber.Listener() {
-            @Override
-            public void listening(Spawn s) {
-                String via = s.target.equals(s.endpoint.url()) ? "" : " (reached through " + s.target + ")";
-                emit(s, SpawnState.STARTING, 80, "The notebook listens at " + s.endpoint.url() + via);
-            }
-
-            @Override
-            public void answered(Spawn s) {
-                ready(s);
-            }
-
-            @Override
-            public void timedOut(Spawn s) {
-                startTimedOut(s);
-            }
-        });
+        // A spawn that ended with its cancel unconfirmed stays polled: its job must not outlive it.
+        this.poller = new ClusterPoller(scheduler, this.metrics, spawns::values, s -> !s.state.isFinal() || s.cancelPending(),
+                this::polled);
+        this.prober = new ReadinessProber(vertx, scheduler, clock, tick, startTimeout, this::listening, this::ready, this::startTimedOut);
         this.routes = new RouteKeeper(scheduler, routes, baseUrl, spawns::values);
+        this.cancels = new Canceller(scheduler, this::cleanUpAndSettle);
         context.runOnContext(v -> {
             poller.start(vertx, tick);
             this.routes.start(vertx, tick);
+            evictionTimer = vertx.setPeriodic(tick.toMillis(), id -> evict());
         });
     }
 
@@ -116,9 +114,12 @@ public final class SpawnManager implements AutoCloseable {
                         .compose(v -> start(request));
             }
             if (live != null && !live.state.isFinal()) {
-                return live.job == null && live.submission != null ? live.submission : Future.succeededFuture(live.snapshot());
+                Future<Spawn.View> current = live.job == null && live.submission != null ? live.submission
+                        : Future.succeededFuture(live.snapshot());
+                return current.compose(v -> restageIfQueued(live, request));
             }
             Spawn s = new Spawn(request.key(), request.cluster(), request.login(), clock.instant());
+            s.stagedEnvironment = Spawn.digest(request.environment());
             spawns.put(request.key(), s);
             events.restart(s.key);
             emit(s, SpawnState.SUBMITTING, 5, "Submitting the job to cluster " + s.cluster);
@@ -126,7 +127,7 @@ public final class SpawnManager implements AutoCloseable {
                 s.job = job;
                 s.submittedAt = clock.instant();
                 if (s.state == SpawnState.STOPPING) {
-                    cancelOnce(s);
+                    cancels.cancel(s);
                     return s.snapshot();
                 }
                 emit(s, SpawnState.QUEUED, 10, "Submitted as job " + job.id() + " on cluster " + s.cluster);
@@ -141,6 +142,22 @@ public final class SpawnManager implements AutoCloseable {
                 return Future.failedFuture(e);
             });
             return s.submission;
+        });
+    }
+
+    /**
+     * A repeated start for a spawn whose job still waits brings the hub's new token: the job must start with it, so
+     * the new environment replaces the staged one. Once the job runs, it has read its environment; nothing changes.
+     */
+    private Future<Spawn.View> restageIfQueued(Spawn s, JobRequest request) {
+        String digest = Spawn.digest(request.environment());
+        if (s.state != SpawnState.QUEUED || s.job == null || digest.equals(s.stagedEnvironment)) {
+            return Future.succeededFuture(s.snapshot());
+        }
+        return scheduler.restage(s.job, request).map(v -> {
+            s.stagedEnvironment = digest;
+            LOG.info("event=job_restaged user={} server={} cluster={} job={}", s.key.user(), s.key.server(), s.cluster, s.job.id());
+            return s.snapshot();
         });
     }
 
@@ -165,7 +182,7 @@ public final class SpawnManager implements AutoCloseable {
                 return Future.succeededFuture(Optional.of(s.snapshot()));
             }
             emit(s, SpawnState.STOPPING, 100, "Cancelling job " + s.job.id());
-            return cancelOnce(s).map(r -> Optional.of(s.snapshot()));
+            return cancels.cancel(s).map(r -> Optional.of(s.snapshot()));
         });
     }
 
@@ -212,8 +229,13 @@ public final class SpawnManager implements AutoCloseable {
         List<Spawn> queued = new ArrayList<>();
         for (Spawn s : tracked) {
             JobStatus j = statuses.get(s.job.id());
-            if (j != null && !s.state.isFinal()) {
+            if (j == null) {
+                continue;
+            }
+            if (!s.state.isFinal()) {
                 update(s, j, queued);
+            } else if (s.cancelPending()) {
+                cancels.polledAfterEnd(s, j);
             }
         }
         for (QueueRanking.Announcement a : ranking.rank(queued)) {
@@ -226,7 +248,7 @@ public final class SpawnManager implements AutoCloseable {
         switch (j.state()) {
             case WAITING, HELD, LAUNCHING -> {
                 if (s.state == SpawnState.STOPPING) {
-                    cancelOnce(s);
+                    cancels.cancel(s);
                     return;
                 }
                 s.scheduledStart = j.scheduledStart().orElse(null);
@@ -239,7 +261,7 @@ public final class SpawnManager implements AutoCloseable {
             }
             case RUNNING, SUSPENDED, FINISHING -> {
                 if (s.state == SpawnState.STOPPING) {
-                    cancelOnce(s);
+                    cancels.cancel(s);
                     return;
                 }
                 s.nodes = j.nodes();
@@ -257,6 +279,11 @@ public final class SpawnManager implements AutoCloseable {
         }
     }
 
+    private void listening(Spawn s) {
+        String via = s.target.equals(s.endpoint.url()) ? "" : " (reached through " + s.target + ")";
+        emit(s, SpawnState.STARTING, 80, "The notebook listens at " + s.endpoint.url() + via);
+    }
+
     private void ready(Spawn s) {
         routes.add(s);
         s.readyAt = clock.instant();
@@ -265,53 +292,42 @@ public final class SpawnManager implements AutoCloseable {
         emit(s, SpawnState.READY, 100, "Server ready at " + s.target);
     }
 
+    /**
+     * The notebook did not answer in time: the spawn fails now, and its job is cancelled until OAR confirms (the
+     * poller keeps the spawn while the cancel is unconfirmed); its files go once it is.
+     */
     private void startTimedOut(Spawn s) {
         s.failure = FailureReason.START_TIMEOUT;
         metrics.outcome(s, SpawnMetrics.Status.START_TIMEOUT);
         emit(s, SpawnState.FAILED, 100, "The notebook did not answer within " + prober.startTimeout().toSeconds()
                 + " s of job " + s.job.id() + " starting; the job is cancelled");
-        cancelOnce(s).onComplete(x -> cleanUpAndSettle(s));
+        letGo(s);
+        cancels.cancel(s);
     }
 
-    /** oardel once per spawn; OAR ends the job within a few ticks, and the poller sees it. */
-    private Future<?> cancelOnce(Spawn s) {
-        if (s.cancelSent) {
-            return Future.succeededFuture();
-        }
-        s.cancelSent = true;
-        // A cancel that did not get through is sent again on a later tick.
-        return scheduler.cancel(s.job).onFailure(e -> s.cancelSent = false);
+    /** Every end path lets go of what the job held in the service: its route and its tunnel. */
+    private void letGo(Spawn s) {
+        routes.remove(s);
+        scheduler.release(s.job);
     }
 
     private void ended(Spawn s, JobStatus j) {
         s.exitStatus = j.exitStatus();
-        routes.remove(s);
-        scheduler.release(s.job);
+        cancels.jobEnded(s);
+        letGo(s);
         if (s.state == SpawnState.STOPPING) {
             metrics.outcome(s, SpawnMetrics.Status.CANCELLED);
             emit(s, SpawnState.STOPPED, 100, "Job " + s.job.id() + " was cancelled");
             cleanUpAndSettle(s);
             return;
         }
-        FailureReason reason;
-        String why;
-        if (j.walltimeReached()) {
-            reason = FailureReason.WALLTIME;
-            why = "reached its walltime";
-        } else if (j.events().contains("FRAG_JOB_REQUEST")) {
-            reason = FailureReason.CANCELLED;
-            why = "was deleted outside the hub (oardel)";
-        } else {
-            reason = s.state == SpawnState.READY ? FailureReason.CANCELLED : FailureReason.ENDED_BEFORE_READY;
-            why = "ended" + j.exitStatus().stream().mapToObj(x -> " with exit status " + x).findFirst().orElse("")
-                    + j.signal().stream().mapToObj(x -> " on signal " + x).findFirst().orElse("");
-        }
-        s.failure = reason;
+        JobEnd end = JobEnd.of(j, s.state == SpawnState.READY);
+        s.failure = end.reason();
         scheduler.stderrTail(s.job, s.key, STDERR_LINES).onComplete(tail -> {
             s.stderrTail = tail.succeeded() ? tail.result() : "";
-            String message = "Job " + s.job.id() + " " + why
+            String message = "Job " + s.job.id() + " " + end.why()
                     + (s.stderrTail.isBlank() ? "" : "; last lines of its stderr:\n" + s.stderrTail);
-            metrics.outcome(s, SpawnMetrics.Status.valueOf(reason.name()));
+            metrics.outcome(s, SpawnMetrics.Status.valueOf(end.reason().name()));
             emit(s, SpawnState.FAILED, 100, message);
             cleanUpAndSettle(s);
         });
@@ -326,6 +342,9 @@ public final class SpawnManager implements AutoCloseable {
         s.state = state;
         s.message = message;
         s.progress = progress;
+        if (state.isFinal() && s.endedAt == null) {
+            s.endedAt = clock.instant();
+        }
         if (state != SpawnState.QUEUED) {
             s.queuePosition = null;
         }
@@ -333,6 +352,28 @@ public final class SpawnManager implements AutoCloseable {
                 s.key.user(), s.key.server(), s.cluster, s.job == null ? "" : s.job.id(),
                 message.lines().findFirst().orElse("").replace('"', '\''));
         events.append(s.key, state, progress, message);
+    }
+
+    /** Forgets the ended spawns past their retention; what their jobs held in the service goes with them. */
+    private void evict() {
+        for (Spawn s : retention.toEvict(spawns.values(), clock.instant())) {
+            if (spawns.remove(s.key, s)) {
+                events.forget(s.key);
+                if (s.job != null) {
+                    scheduler.release(s.job);
+                }
+                LOG.info("event=spawn_evicted user={} server={} cluster={} job={} ended_at={}", s.key.user(), s.key.server(),
+                        s.cluster, s.job == null ? "" : s.job.id(), s.endedAt);
+            }
+        }
+    }
+
+    /** One eviction pass now, as its tick does it; for tests. */
+    Future<Void> evictNow() {
+        return onContext(() -> {
+            evict();
+            return Future.succeededFuture();
+        });
     }
 
     /** One poll of a cluster now, as its tick does it; for tests, which use a tick too long to fire. */
@@ -377,6 +418,7 @@ public final class SpawnManager implements AutoCloseable {
         context.runOnContext(v -> {
             poller.stop(vertx);
             routes.stop(vertx);
+            vertx.cancelTimer(evictionTimer);
         });
         prober.close();
     }

@@ -30,6 +30,13 @@ public interface Scheduler {
     /** This service's unfinished jobs on a cluster, found by their job names; used after a restart. */
     Future<List<JobStatus>> findActive(String cluster);
 
+    /**
+     * Writes the request's environment again for a job that has not started yet, in place of the one staged at
+     * submission: the hub makes a new API token on each start, and a repeated start for a queued spawn brings it.
+     * Only the environment changes; a job that already started keeps what it read.
+     */
+    Future<Void> restage(JobRef job, JobRequest request);
+
     /** Where the job's notebook listens, once the job script has written it. */
     Future<Optional<Endpoint>> endpoint(JobRef job, SpawnKey key);
 

@@ -62,6 +62,16 @@ class ServiceConfigTest {
     }
 
     @Test
+    void endedSpawnsAreKeptAnHourAndAThousandAtMostUnlessConfigured() throws Exception {
+        ServiceConfig defaults = config(BASE, Map.of());
+        assertThat(defaults.spawns()).isEqualTo(new ServiceConfig.Spawns(Duration.ofHours(1), 1000));
+        ServiceConfig set = config(BASE + "spawns: {retention: 10m, maxEnded: 50}\n", Map.of());
+        assertThat(set.spawns()).isEqualTo(new ServiceConfig.Spawns(Duration.ofMinutes(10), 50));
+        assertRefused(BASE + "spawns: {maxEnded: -1}\n", "maxEnded");
+        assertRefused(BASE + "spawns: {retention: forever}\n", "retention must be a duration");
+    }
+
+    @Test
     void environmentOverrides() throws Exception {
         ServiceConfig c = config(BASE, Map.of("OARSPAWNER_POLL_TICK", "1s", "OARSPAWNER_HTTP__PORT", "9100",
                 "OARSPAWNER_INSTANCE", "hub2", "OTHER_VAR", "ignored"));

@@ -46,6 +46,11 @@ final class NoClusterScheduler implements Scheduler {
     }
 
     @Override
+    public Future<Void> restage(JobRef job, JobRequest request) {
+        return down(job.cluster());
+    }
+
+    @Override
     public Future<Optional<Endpoint>> endpoint(JobRef job, SpawnKey key) {
         return down(job.cluster());
     }

@@ -192,6 +192,16 @@ final class FakeScheduler implements Scheduler {
     }
 
     @Override
+    public Future<Void> restage(JobRef job, JobRequest request) {
+        if (failingRestages.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            return Future.failedFuture(new SchedulerException(job.cluster(), SchedulerException.Reason.UNREACHABLE, -1,
+                    "connection reset (scripted)"));
+        }
+        staged.add(job.id() + " " + request.environment());
+        return Future.succeededFuture();
+    }
+
+    @Override
     public Future<Optional<Endpoint>> endpoint(JobRef job, SpawnKey key) {
         Job j = jobs.get(job.id());
         return Future.succeededFuture(j == null ? Optional.empty() : Optional.ofNullable(j.endpoint));

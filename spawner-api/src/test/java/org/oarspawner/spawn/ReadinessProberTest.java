@@ -39,23 +39,13 @@ class ReadinessProberTest {
         vertx = Vertx.vertx();
         context = vertx.getOrCreateContext();
         notebook = await(vertx.createHttpServer().requestHandler(r -> r.response().setStatusCode(302).end()).listen(0, "127.0.0.1"));
-        prober = new ReadinessProber(vertx, oar, clock, TICK, START_TIMEOUT, new ReadinessProber.Listener() {
-            @Override
-            public void listening(Spawn s) {
-                heard.add("listening " + s.target);
-            }
-
-            @Override
-            public void answered(Spawn s) {
-                heard.add("answered " + s.target);
-            }
-
-            @Override
-            public void timedOut(Spawn s) {
-                s.state = SpawnState.FAILED;
-                heard.add("timed out");
-            }
-        });
+        prober = new ReadinessProber(vertx, oar, clock, TICK, START_TIMEOUT,
+                s -> heard.add("listening " + s.target),
+                s -> heard.add("answered " + s.target),
+                s -> {
+                    s.state = SpawnState.FAILED;
+                    heard.add("timed out");
+                });
     }
 
     @AfterEach

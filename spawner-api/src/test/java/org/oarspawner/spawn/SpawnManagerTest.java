@@ -21,61 +21,8 @@ import org.oarspawner.spi.JobState;
 import org.oarspawner.spi.SchedulerException;
 import org.oarspawner.spi.SpawnKey;
 
-/**
- * The state machine against a scripted fake scheduler and a clock that moves only when told; the notebook is a
- * real HTTP server on this host. Ticks are an hour long so that no timer polls behind the test's back: the test
- * polls with {@link SpawnManager#pollNow}.
- */
-class SpawnManagerTest {
-    private static final Duration TICK = Duration.ofHours(1);
-    private static final Duration START_TIMEOUT = Duration.ofMinutes(5);
-    private static final Instant T0 = Instant.parse("2026-01-05T10:00:00Z");
-    private static final String NODE = "127.0.0.1";
-
-    private Vertx vertx;
-    private HttpServer notebook;
-    private final MutableClock clock = new MutableClock(T0);
-    private final FakeScheduler oar = new FakeScheduler(clock);
-    private final FakeRouteRegistry proxy = new FakeRouteRegistry();
-    private SpawnManager manager;
-
-    @BeforeEach
-    void setUp() {
-        vertx = Vertx.vertx();
-        notebook = await(vertx.createHttpServer().requestHandler(r -> r.response().end("notebook")).listen(0, NODE));
-        manager = new SpawnManager(vertx, oar, TICK, START_TIMEOUT, clock, SpawnMetrics.NONE, proxy, "/");
-    }
-
-    @AfterEach
-    void tearDown() {
-        manager.close();
-        await(vertx.close());
-    }
-
-    private static JobRequest request(String server, String cluster) {
-        return JobRequest.builder(new SpawnKey("bob", server), cluster, "bob").command("jupyterhub-singleuser")
-                .env("JUPYTERHUB_API_TOKEN", "token-1").build();
-    }
-
-    private Spawn.View view(SpawnKey key) {
-        return await(manager.get(key)).orElseThrow();
-    }
-
-    private Spawn.View waitFor(SpawnKey key, SpawnState state) {
-        until(key + " " + state, () -> view(key).state() == state);
-        return view(key);
-    }
-
-    /** OAR starts the job and its notebook listens. */
-    private void runAndListen(long job) {
-        oar.run(job, NODE, clock.instant());
-        oar.listen(job, new Endpoint(NODE, notebook.actualPort()));
-    }
-
-    private String url() {
-        return "http://" + NODE + ":" + notebook.actualPort();
-    }
-
+/** The state machine from submission to ready, stop, recovery; see {@link ManagerTestBase}. */
+class SpawnManagerTest extends ManagerTestBase {
     @Test
     void submitThenQueuedThenStartingThenReadyInOrder() {
         JobRequest r = request("web", "cpu");
