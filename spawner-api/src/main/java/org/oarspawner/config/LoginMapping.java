@@ -1,15 +1,30 @@
 package org.oarspawner.config;
 
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.oarspawner.spi.Grammar;
 
-/** How a hub user name maps to a cluster login: the same name, a template, or a table. */
-public record LoginMapping(Mode mode, String template, Map<String, String> table) {
+/**
+ * How a hub user name maps to a cluster login: the same name, a template, or a table. Logins in {@code deny}
+ * (system accounts; {@code root} always) never run a notebook, whatever the mapping gives.
+ */
+public record LoginMapping(Mode mode, String template, Map<String, String> table, Set<String> deny) {
     public enum Mode { SAME, TEMPLATE, TABLE }
+
+    /** Always refused, whatever the configuration says. */
+    public static final String ROOT = "root";
 
     public LoginMapping {
         table = Map.copyOf(table);
+        Set<String> d = new LinkedHashSet<>(deny);
+        d.add(ROOT);
+        deny = Set.copyOf(d);
+    }
+
+    public LoginMapping(Mode mode, String template, Map<String, String> table) {
+        this(mode, template, table, Set.of());
     }
 
     static LoginMapping from(Optional<ConfigNode> node) {
@@ -33,7 +48,14 @@ public record LoginMapping(Mode mode, String template, Map<String, String> table
         if (mode == Mode.TABLE && table.isEmpty()) {
             throw n.error("table", "must list hub users and their logins when mode is table");
         }
-        return new LoginMapping(mode, template, table);
+        Set<String> deny = new LinkedHashSet<>();
+        for (String login : n.strings("deny")) {
+            if (!Grammar.LOGIN.matches(login)) {
+                throw n.error("deny", "holds '" + login + "', which is not " + Grammar.LOGIN.description());
+            }
+            deny.add(login);
+        }
+        return new LoginMapping(mode, template, table, deny);
     }
 
     /** The login for a hub user, or empty when the user has none (not in the table, or not a valid login). */
@@ -44,5 +66,10 @@ public record LoginMapping(Mode mode, String template, Map<String, String> table
             case TABLE -> table.get(hubUser);
         };
         return Optional.ofNullable(login).filter(Grammar.LOGIN::matches);
+    }
+
+    /** Whether a login is a system account that may never run a notebook ({@code logins.deny}, and root). */
+    public boolean denied(String login) {
+        return deny.contains(login);
     }
 }

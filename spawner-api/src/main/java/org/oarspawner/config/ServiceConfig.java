@@ -9,8 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.oarspawner.spi.Grammar;
 
 /**
@@ -40,11 +38,10 @@ public record ServiceConfig(String instance, String host, int port, Optional<Tls
     public record JwtKey(String algorithm, String pem) {
     }
 
+    /** How tokens are checked; {@code maxLifetime} bounds exp - iat (or exp - now when a token has no iat). */
     public record Jwt(String issuer, List<String> audience, Duration leeway, List<JwtKey> publicKeys,
-                      Optional<String> hmacSecret) {
+                      Optional<String> hmacSecret, Duration maxLifetime) {
     }
-
-    private static final Pattern WALLTIME = Pattern.compile("^(\\d{1,3}):([0-5]\\d)(?::([0-5]\\d))?$");
 
     public static ServiceConfig load(Path file, Map<String, String> env) {
         return from(ConfigNode.load(file, env));
@@ -129,7 +126,8 @@ public record ServiceConfig(String instance, String host, int port, Optional<Tls
             audience = List.of("oarspawner");
         }
         return new Jwt(j.string("issuer"), audience,
-                j.duration("leeway", Duration.ofSeconds(30), Duration.ZERO, Duration.ofMinutes(5)), keys, secret);
+                j.duration("leeway", Duration.ofSeconds(30), Duration.ZERO, Duration.ofMinutes(5)), keys, secret,
+                j.duration("maxLifetime", Duration.ofHours(1), Duration.ofSeconds(10), Duration.ofDays(1)));
     }
 
     private static String read(ConfigNode n, String name) {
@@ -178,13 +176,9 @@ public record ServiceConfig(String instance, String host, int port, Optional<Tls
                 walltime(p, "walltime", Duration.ofHours(1)));
     }
 
-    /** A walltime as OAR writes it: H:MM or H:MM:SS. */
+    /** A walltime as OAR writes it: H:MM or H:MM:SS ({@link Grammar#WALLTIME}, the whole value: no blank around it). */
     public static Optional<Duration> parseWalltime(String text) {
-        Matcher m = WALLTIME.matcher(text.strip());
-        if (!m.matches()) {
-            return Optional.empty();
-        }
-        return Optional.of(Duration.ofHours(Long.parseLong(m.group(1))).plusMinutes(Long.parseLong(m.group(2)))
+        return Grammar.WALLTIME.match(text).map(m -> Duration.ofHours(Long.parseLong(m.group(1))).plusMinutes(Long.parseLong(m.group(2)))
                 .plusSeconds(m.group(3) == null ? 0 : Long.parseLong(m.group(3))));
     }
 

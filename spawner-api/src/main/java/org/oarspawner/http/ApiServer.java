@@ -17,6 +17,7 @@ import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.HttpException;
 import io.vertx.ext.web.handler.JWTAuthHandler;
 import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
@@ -25,15 +26,13 @@ import io.vertx.openapi.validation.ValidatorException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Consumer;
 import org.oarspawner.config.ServiceConfig;
 import org.oarspawner.spawn.Spawn;
-import org.oarspawner.spawn.SpawnEvent;
 import org.oarspawner.spawn.SpawnManager;
-import org.oarspawner.spawn.SpawnState;
 import org.oarspawner.spi.InvalidFieldException;
 import org.oarspawner.spi.Scheduler;
 import org.oarspawner.spi.SchedulerException;
@@ -47,6 +46,8 @@ public final class ApiServer {
     public static final String CONTRACT = "org/oarspawner/http/openapi.yaml";
     /** The URL name of JupyterHub's default server, whose server name is empty. */
     public static final String DEFAULT_SERVER = "_default";
+    /** The largest request body read, in bytes. */
+    static final int BODY_LIMIT = 1 << 20;
 
     private final Vertx vertx;
     private final ServiceConfig config;
@@ -54,6 +55,9 @@ public final class ApiServer {
     private final Scheduler scheduler;
     private final PrometheusMeterRegistry registry;
     private final SpawnRequests requests;
+    private final ApiAuth auth;
+    private final EventStream events;
+    private final ReadinessCache readiness;
 
     public ApiServer(Vertx vertx, ServiceConfig config, SpawnManager spawns, Scheduler scheduler, PrometheusMeterRegistry registry) {
         this.vertx = vertx;
@@ -62,6 +66,9 @@ public final class ApiServer {
         this.scheduler = scheduler;
         this.registry = registry;
         this.requests = new SpawnRequests(config);
+        this.auth = new ApiAuth(config.jwt(), Clock.systemUTC());
+        this.events = new EventStream(vertx, spawns);
+        this.readiness = new ReadinessCache(scheduler::ping, config.pollTick(), Clock.systemUTC());
     }
 
     public Future<HttpServer> start() {
@@ -69,19 +76,15 @@ public final class ApiServer {
         JsonObject contractJson = new JsonObject(io.vertx.core.json.Json.encode(readYaml(contractText)));
         return OpenAPIContract.from(vertx, contractJson).compose(contract -> {
             Router root = Router.router(vertx);
+            // First of all, before auth: a raw path that normalizes to another resource is refused.
+            root.route().handler(new PathGuard());
             JWTAuthHandler authentication = JWTAuthHandler.create(jwt());
             if (!config.openOps()) {
                 // Health and metrics only for operators' tokens (role admin or hub).
                 for (String path : List.of("/health/*", "/metrics")) {
                     root.route(path).handler(authentication);
-                    root.route(path).handler(rc -> {
-                        JsonArray roles = rc.user().principal().getJsonArray("roles", new JsonArray());
-                        if (roles.contains("admin") || roles.contains("hub")) {
-                            rc.next();
-                        } else {
-                            error(rc.response(), 403, "forbidden", "health and metrics need the role admin or hub", null);
-                        }
-                    });
+                    root.route(path).handler(auth::caller);
+                    root.route(path).handler(auth::operators);
                 }
             }
             root.get("/health/live").handler(rc -> json(rc.response(), 200, new JsonObject().put("status", "up")));
@@ -100,21 +103,25 @@ public final class ApiServer {
             builder.getRoute("startServer").addHandler(rc -> withKey(rc, this::startServer));
             builder.getRoute("getServer").addHandler(rc -> withKey(rc, this::getServer));
             builder.getRoute("stopServer").addHandler(rc -> withKey(rc, this::stopServer));
-            builder.getRoute("serverEvents").addHandler(rc -> withKey(rc, this::events));
+            builder.getRoute("serverEvents").addHandler(rc -> withKey(rc, events::handle));
             builder.getRoute("listServers").addHandler(this::listServers);
             Router api = builder.createRouter();
 
             root.route("/api/v1/*").handler(authentication);
-            root.route("/api/v1/*").handler(BodyHandler.create().setBodyLimit(1 << 20));
-            root.route("/api/v1/*").handler(this::authorize);
+            root.route("/api/v1/*").handler(BodyHandler.create().setBodyLimit(BODY_LIMIT));
+            root.route("/api/v1/*").handler(auth::caller);
+            root.get("/api/v1/servers").handler(auth::list);
+            root.route("/api/v1/users/:user/*").handler(auth::forUser);
+            root.route("/api/v1/*").handler(auth::other);
             root.route().subRouter(api);
             root.route().failureHandler(this::failure);
             root.route().last().handler(rc -> error(rc.response(), 404, "not_found", "no such resource: " + rc.request().path(), null));
 
-            HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port());
+            HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port())
+                    .setMaxInitialLineLength(InvalidRequests.MAX_REQUEST_LINE);
             config.tls().ifPresent(t -> options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
                     .setCertPath(t.certificate().toString()).setKeyPath(t.key().toString())));
-            return vertx.createHttpServer(options).requestHandler(root).listen()
+            return vertx.createHttpServer(options).requestHandler(root).invalidRequestHandler(new InvalidRequests()).listen()
                     .onSuccess(s -> LOG.info("event=api_listening host={} port={} tls={}", config.host(), s.actualPort(),
                             config.tls().isPresent()));
         });
@@ -130,39 +137,18 @@ public final class ApiServer {
         return JWTAuth.create(vertx, options);
     }
 
-    /**
-     * Roles: {@code hub} acts for any user; {@code admin} may also list and cancel any spawn; {@code user}
-     * (with {@code sub} the hub user) reaches only that user's servers.
-     */
-    private void authorize(RoutingContext rc) {
-        JsonObject claims = rc.user().principal();
-        JsonArray roles = claims.getJsonArray("roles", new JsonArray());
-        boolean hub = roles.contains("hub");
-        boolean admin = roles.contains("admin");
-        String path = rc.request().path();
-        if (hub || admin) {
-            rc.next();
-            return;
-        }
-        if (roles.contains("user")) {
-            String prefix = "/api/v1/users/" + claims.getString("sub", "") + "/";
-            if (path.startsWith(prefix) || path.equals("/api/v1/profiles")) {
-                rc.next();
-                return;
-            }
-            error(rc.response(), 403, "forbidden", "this token reaches only the servers of user " + claims.getString("sub"), null);
-            return;
-        }
-        error(rc.response(), 403, "forbidden", "the token has none of the roles hub, admin or user", null);
-    }
-
     private interface KeyHandler {
         void handle(RoutingContext rc, SpawnKey key);
     }
 
     private void withKey(RoutingContext rc, KeyHandler h) {
+        String user = rc.pathParam("user");
         String name = rc.pathParam("name");
-        h.handle(rc, new SpawnKey(rc.pathParam("user"), DEFAULT_SERVER.equals(name) ? "" : name));
+        if (!ApiAuth.checked(rc, user)) {
+            rc.fail(new ApiError(403, "forbidden", "the request was not authorized for user " + user, "user"));
+            return;
+        }
+        h.handle(rc, new SpawnKey(user, DEFAULT_SERVER.equals(name) ? "" : name));
     }
 
     private void profiles(RoutingContext rc) {
@@ -208,11 +194,6 @@ public final class ApiServer {
     }
 
     private void listServers(RoutingContext rc) {
-        JsonArray roles = rc.user().principal().getJsonArray("roles", new JsonArray());
-        if (!roles.contains("admin") && !roles.contains("hub")) {
-            error(rc.response(), 403, "forbidden", "listing every server needs the role admin or hub", null);
-            return;
-        }
         Optional<String> user = Optional.ofNullable(rc.queryParams().get("user"));
         Optional<String> cluster = Optional.ofNullable(rc.queryParams().get("cluster"));
         Optional<String> state = Optional.ofNullable(rc.queryParams().get("state"));
@@ -226,54 +207,8 @@ public final class ApiServer {
         }).onFailure(rc::fail);
     }
 
-    /** Server-Sent Events in JupyterHub's progress shape. Reconnecting with Last-Event-ID resumes. */
-    private void events(RoutingContext rc, SpawnKey key) {
-        long last = parseLong(rc.request().getHeader("Last-Event-ID"));
-        HttpServerResponse response = rc.response();
-        spawns.get(key).onSuccess(v -> {
-            if (v.isEmpty()) {
-                error(response, 404, "not_found", "user " + key.user() + " has no server '" + key.server() + "'", null);
-                return;
-            }
-            response.setChunked(true).putHeader("content-type", "text/event-stream").putHeader("cache-control", "no-cache");
-            var context = vertx.getOrCreateContext();
-            Consumer<SpawnEvent> listener = new Consumer<>() {
-                @Override
-                public void accept(SpawnEvent e) {
-                    context.runOnContext(x -> send(response, e, this, key));
-                }
-            };
-            spawns.subscribe(key, last, listener).onSuccess(past -> {
-                response.write(":ok\n\n");
-                for (SpawnEvent e : past) {
-                    send(response, e, listener, key);
-                }
-            });
-            response.closeHandler(x -> spawns.unsubscribe(key, listener));
-        }).onFailure(rc::fail);
-    }
-
-    private void send(HttpServerResponse response, SpawnEvent e, Consumer<SpawnEvent> listener, SpawnKey key) {
-        if (response.ended() || response.closed()) {
-            return;
-        }
-        JsonObject data = new JsonObject().put("progress", e.progress()).put("message", e.message())
-                .put("state", e.state().name().toLowerCase());
-        if (e.ready()) {
-            data.put("ready", true);
-        }
-        if (e.failed()) {
-            data.put("failed", true);
-        }
-        response.write("id: " + e.id() + "\ndata: " + data.encode() + "\n\n");
-        if (e.state().isFinal() || e.state() == SpawnState.READY) {
-            spawns.unsubscribe(key, listener);
-            response.end();
-        }
-    }
-
     private void ready(RoutingContext rc) {
-        List<Future<Void>> pings = scheduler.clusters().stream().map(scheduler::ping).toList();
+        List<Future<Void>> pings = readiness.check(scheduler.clusters());
         Future.join(pings).onComplete(x -> {
             JsonObject clusters = new JsonObject();
             boolean up = true;
@@ -292,31 +227,50 @@ public final class ApiServer {
         if (r.ended()) {
             return;
         }
-        if (t instanceof InvalidFieldException e) {
+        if (t instanceof HttpException h && h.getCause() instanceof ValidatorException v) {
+            t = v; // the OpenAPI validation handler wraps its own exception in a 400
+        }
+        if (t instanceof ApiError e) {
+            error(r, e.status(), e.code(), e.getMessage(), e.field());
+        } else if (t instanceof InvalidFieldException e) {
             error(r, 400, "invalid_field", e.getMessage(), e.field());
         } else if (t instanceof ValidatorException e) {
-            error(r, 400, "invalid_request", e.getMessage(), null);
+            ApiError v = ValidationErrors.of(e);
+            error(r, v.status(), v.code(), v.getMessage(), v.field());
         } else if (t instanceof SchedulerException e) {
-            int status = e.reason() == SchedulerException.Reason.UNREACHABLE ? 503 : 422;
-            String code = switch (e.reason()) {
-                case REJECTED -> "rejected_by_oar";
-                case NOT_ENOUGH_RESOURCES -> "not_enough_resources";
-                case INVALID_REQUEST -> "invalid_request";
-                case UNREACHABLE -> "cluster_unreachable";
-                case FAILED -> "oar_failed";
-            };
-            error(r, status, code, e.getMessage(), null);
+            error(r, status(e.reason()), code(e.reason()), e.getMessage(), null);
         } else if (rc.statusCode() == 401) {
             error(r, 401, "unauthorized", "a valid bearer token (JWT) is required: missing, expired, wrongly signed,"
                     + " or not for issuer " + config.jwt().issuer() + " and audience " + config.jwt().audience(), null);
+        } else if (rc.statusCode() == 413) {
+            error(r, 413, "body_too_large", "the request body is larger than " + BODY_LIMIT + " bytes", "body");
         } else if (rc.statusCode() == 400 && t != null) {
-            error(r, 400, "invalid_request", t.getMessage(), null);
+            error(r, 400, "invalid_request", t.getMessage(), "body");
         } else if (rc.statusCode() > 0 && rc.statusCode() < 500) {
             error(r, rc.statusCode(), "http_" + rc.statusCode(), t == null ? "request refused" : t.getMessage(), null);
         } else {
             LOG.error("event=api_error path={} error=\"{}\"", rc.request().path(), t == null ? "" : t.toString());
             error(r, 500, "internal", "internal error; see the service's log", null);
         }
+    }
+
+    /** The HTTP status of a scheduler's refusal: what the user can fix is 422, a cluster out of reach 503. */
+    static int status(SchedulerException.Reason reason) {
+        return switch (reason) {
+            case UNREACHABLE -> 503;
+            case REJECTED, NOT_ENOUGH_RESOURCES, INVALID_REQUEST, FAILED -> 422;
+        };
+    }
+
+    /** The machine code of a scheduler's refusal, in the JSON error body. */
+    static String code(SchedulerException.Reason reason) {
+        return switch (reason) {
+            case REJECTED -> "rejected_by_oar";
+            case NOT_ENOUGH_RESOURCES -> "not_enough_resources";
+            case INVALID_REQUEST -> "invalid_request";
+            case UNREACHABLE -> "cluster_unreachable";
+            case FAILED -> "oar_failed";
+        };
     }
 
     static void error(HttpServerResponse r, int status, String code, String message, String field) {
@@ -329,14 +283,6 @@ public final class ApiServer {
 
     static void json(HttpServerResponse r, int status, JsonObject body) {
         r.setStatusCode(status).putHeader("content-type", "application/json").end(Buffer.buffer(body.encode()));
-    }
-
-    private static long parseLong(String s) {
-        try {
-            return s == null ? 0 : Long.parseLong(s.strip());
-        } catch (NumberFormatException e) {
-            return 0;
-        }
     }
 
     private static Object readYaml(String text) {

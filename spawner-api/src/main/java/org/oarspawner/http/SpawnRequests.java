@@ -8,6 +8,7 @@ import java.util.Map;
 import org.oarspawner.config.ClusterLimits;
 import org.oarspawner.config.Profile;
 import org.oarspawner.config.ServiceConfig;
+import org.oarspawner.spi.Grammar;
 import org.oarspawner.spi.InvalidFieldException;
 import org.oarspawner.spi.JobRequest;
 import org.oarspawner.spi.SpawnKey;
@@ -23,6 +24,10 @@ final class SpawnRequests {
     JobRequest toJob(SpawnKey key, JsonObject body) {
         String login = config.logins().loginOf(key.user()).orElseThrow(() -> new InvalidFieldException("user",
                 "has no login on the clusters (see the logins section of the configuration)"));
+        if (config.logins().denied(login)) {
+            throw new ApiError(403, "login_denied", "hub user " + key.user() + " maps to the login " + login
+                    + ", a system account that may not run notebooks (logins.deny); map the user to a personal login", "user");
+        }
         Profile profile = null;
         if (body.containsKey("profile")) {
             profile = config.profiles().get(body.getString("profile"));
@@ -44,7 +49,7 @@ final class SpawnRequests {
         String gpuModel = body.getString("gpuModel", profile != null ? profile.gpuModel().orElse(null) : null);
         Duration walltime = body.containsKey("walltime")
                 ? ServiceConfig.parseWalltime(body.getString("walltime")).orElseThrow(
-                        () -> new InvalidFieldException("walltime", "must be H:MM or H:MM:SS"))
+                        () -> new InvalidFieldException("walltime", "must be " + Grammar.WALLTIME.description()))
                 : profile != null ? profile.walltime() : Duration.ofHours(1);
         String project = body.getString("project");
         List<String> types = body.getJsonArray("types", new JsonArray()).stream().map(String::valueOf).toList();

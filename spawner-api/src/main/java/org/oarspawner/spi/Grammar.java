@@ -19,7 +19,9 @@ public enum Grammar {
     JOB_TYPE("^[a-z][a-z0-9_]{0,31}(=[A-Za-z0-9_.-]{1,64})?$", "a word like devel or besteffort, optionally =value"),
     PROPERTY_NAME("^[a-z][a-z0-9_]{0,31}$", "1-32 characters: lowercase letters, digits, '_', starting with a letter"),
     PROPERTY_VALUE("^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$", "1-64 characters: letters, digits, '.', '_', ':', '-', starting with a letter or digit"),
-    ENV_NAME("^[A-Za-z_][A-Za-z0-9_]{0,127}$", "a shell variable name");
+    ENV_NAME("^[A-Za-z_][A-Za-z0-9_]{0,127}$", "a shell variable name"),
+    /** A walltime as OAR writes it; the whole value, nothing around it (no space, no newline). */
+    WALLTIME("^(\\d{1,3}):([0-5]\\d)(?::([0-5]\\d))?$", "H:MM or H:MM:SS, like 2:00 or 1:30:00");
 
     private final Pattern pattern;
     private final String description;
@@ -29,8 +31,18 @@ public enum Grammar {
         this.description = description;
     }
 
+    /** Whether the whole value matches (Matcher.matches: a trailing newline is not ignored as '$' alone would). */
     public boolean matches(String value) {
         return value != null && pattern.matcher(value).matches();
+    }
+
+    /** A matcher on the whole value, for a grammar with groups to read (WALLTIME); empty when it does not match. */
+    public java.util.Optional<java.util.regex.Matcher> match(String value) {
+        if (value == null) {
+            return java.util.Optional.empty();
+        }
+        java.util.regex.Matcher m = pattern.matcher(value);
+        return m.matches() ? java.util.Optional.of(m) : java.util.Optional.empty();
     }
 
     /** Returns the value, or throws naming the field and the rule it broke. */

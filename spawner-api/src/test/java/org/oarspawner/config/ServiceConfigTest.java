@@ -53,6 +53,31 @@ class ServiceConfigTest {
         assertThat(c.logins().loginOf("alice")).contains("alice");
         assertThat(c.logins().loginOf("alice@example.org")).isEmpty();
         assertThat(c.timeZone()).isEqualTo(java.time.ZoneId.of("UTC"));
+        assertThat(c.jwt().maxLifetime()).isEqualTo(Duration.ofHours(1));
+        assertThat(c.logins().denied("root")).isTrue();
+        assertThat(c.logins().denied("alice")).isFalse();
+    }
+
+    @Test
+    void tokenLifetimeAndDeniedLogins() throws Exception {
+        assertThat(config(BASE, Map.of("OARSPAWNER_JWT__MAX_LIFETIME", "10m")).jwt().maxLifetime()).isEqualTo(Duration.ofMinutes(10));
+        assertRefused(BASE.replace("hmacSecretFile", "maxLifetime: 2d, hmacSecretFile"), "jwt.maxLifetime must be between");
+        assertRefused(BASE.replace("hmacSecretFile", "maxLifetime: 1s, hmacSecretFile"), "jwt.maxLifetime must be between");
+        ServiceConfig c = config(BASE + "logins: {mode: same, deny: [daemon, oarspawner]}\n", Map.of());
+        assertThat(c.logins().denied("daemon")).isTrue();
+        assertThat(c.logins().denied("oarspawner")).isTrue();
+        // root is refused whatever the list says.
+        assertThat(c.logins().denied("root")).isTrue();
+        assertRefused(BASE + "logins: {deny: [\"Root Account\"]}\n", "logins.deny holds 'Root Account', which is not a POSIX login");
+    }
+
+    @Test
+    void aWalltimeIsTheWholeValue() {
+        assertThat(ServiceConfig.parseWalltime("0:10")).contains(Duration.ofMinutes(10));
+        assertThat(ServiceConfig.parseWalltime("1:30:05")).contains(Duration.ofSeconds(5405));
+        for (String bad : new String[] {"0:10\n", " 0:10", "0:10 ", "0:60", "0:10:60", "10", "0:10\n0:20"}) {
+            assertThat(ServiceConfig.parseWalltime(bad)).as(bad).isEmpty();
+        }
     }
 
     @Test
