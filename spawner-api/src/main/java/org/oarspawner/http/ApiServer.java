@@ -297,12 +297,14 @@ public final class ApiServer {
         } else if (t instanceof ValidatorException e) {
             error(r, 400, "invalid_request", e.getMessage(), null);
         } else if (t instanceof SchedulerException e) {
-            int status = e.reason() == SchedulerException.Reason.UNREACHABLE ? 503 : 422;
+            int status = switch (e.reason()) { case UNREACHABLE -> 503; case FORBIDDEN -> 403; default -> 422; };
             String code = switch (e.reason()) {
                 case REJECTED -> "rejected_by_oar";
                 case NOT_ENOUGH_RESOURCES -> "not_enough_resources";
                 case INVALID_REQUEST -> "invalid_request";
                 case UNREACHABLE -> "cluster_unreachable";
+                case FORBIDDEN -> "login_forbidden";
+                case NO_ACCOUNT -> "no_account";
                 case FAILED -> "oar_failed";
             };
             error(r, status, code, e.getMessage(), null);

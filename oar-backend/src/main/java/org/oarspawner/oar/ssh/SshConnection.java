@@ -7,11 +7,13 @@ import com.jcraft.jsch.JSchException;
 import com.jcraft.jsch.Session;
 import com.jcraft.jsch.SftpException;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +26,16 @@ import org.slf4j.LoggerFactory;
 public final class SshConnection implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SshConnection.class);
     private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+    /** A command's standard output beyond this is discarded as it streams in (oarstat -fJ of ~3000 jobs fits). */
+    public static final int MAX_STDOUT = 8 << 20;
+    /** A command's standard error beyond this is discarded as it streams in. */
+    public static final int MAX_STDERR = 64 << 10;
+    /** Ends SFTP sessions that outlive the command timeout (a read that blocks on a file swapped for a FIFO). */
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "ssh-sftp-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final SshTarget target;
     private final SshSettings settings;
@@ -37,6 +49,7 @@ public final class SshConnection implements AutoCloseable {
     private int failures;
     private long nextAttemptNanos;
     private String lastError = "";
+    private long lastUseNanos = System.nanoTime();
 
     public interface SftpWork<T> {
         T run(ChannelSftp sftp) throws SftpException;
@@ -78,8 +91,8 @@ public final class SshConnection implements AutoCloseable {
     public CommandResult exec(String command, byte[] stdin) throws SshException {
         acquire();
         try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            BoundedOutput out = new BoundedOutput(MAX_STDOUT);
+            BoundedOutput err = new BoundedOutput(MAX_STDERR);
             ChannelExec channel = (ChannelExec) connectedChannel("exec", c -> {
                 ChannelExec exec = (ChannelExec) c;
                 exec.setCommand(command);
@@ -96,8 +109,15 @@ public final class SshConnection implements AutoCloseable {
                     }
                     Thread.sleep(5);
                 }
-                return new CommandResult(out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8),
-                        channel.getExitStatus());
+                if (channel.getExitStatus() == -1 && !sessionAlive(channel)) {
+                    // The connection went while the command ran: it may or may not have done its work.
+                    throw new SshException(target + ": the connection was lost while the command ran: " + firstWord(command));
+                }
+                if (out.truncated() || err.truncated()) {
+                    LOG.warn("event=ssh_output_truncated target={} command={} max_stdout={} max_stderr={}", target,
+                            firstWord(command), MAX_STDOUT, MAX_STDERR);
+                }
+                return new CommandResult(out.text(), err.text(), channel.getExitStatus(), out.truncated() || err.truncated());
             } finally {
                 channel.disconnect();
             }
@@ -105,23 +125,79 @@ public final class SshConnection implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new SshException(target + ": interrupted", e);
         } finally {
-            channels.release();
+            released();
         }
     }
 
+    private static boolean sessionAlive(com.jcraft.jsch.Channel channel) {
+        try {
+            return channel.getSession().isConnected();
+        } catch (JSchException e) {
+            return false;
+        }
+    }
+
+    /** SFTP work, ended (and failed) if it outlives the command timeout. */
     public <T> T sftp(SftpWork<T> work) throws SshException {
         acquire();
+        AtomicBoolean expired = new AtomicBoolean();
         try {
             ChannelSftp sftp = (ChannelSftp) connectedChannel("sftp", c -> { });
+            ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> {
+                expired.set(true);
+                sftp.disconnect();
+            }, settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
             try {
                 return work.run(sftp);
             } finally {
+                watchdog.cancel(false);
                 sftp.disconnect();
             }
-        } catch (SftpException e) {
+        } catch (SftpException | RuntimeException e) {
+            if (expired.get()) {
+                throw new SshException(target + ": sftp timed out after " + settings.commandTimeout().toSeconds() + " s", e);
+            }
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
             throw new SshException(target + ": sftp: " + e.getMessage(), e);
         } finally {
-            channels.release();
+            released();
+        }
+    }
+
+    private void released() {
+        synchronized (this) {
+            lastUseNanos = System.nanoTime();
+        }
+        channels.release();
+    }
+
+    /**
+     * Closes the connection if no command or SFTP session has used it for {@code idle} and none is running; the
+     * next use opens it again. Returns whether it closed it.
+     */
+    public synchronized boolean closeIfIdle(Duration idle) {
+        if (session == null || System.nanoTime() - lastUseNanos < idle.toNanos()
+                || channels.availablePermits() < settings.maxChannels() || forwardings() > 0) {
+            return false;
+        }
+        dropSession();
+        // Opening it again later is not a reconnect after a loss.
+        everConnected = false;
+        LOG.info("event=ssh_idle_closed target={} idle_s={}", target, idle.toSeconds());
+        return true;
+    }
+
+    /** The local ports forwarded over this connection now. */
+    public synchronized int forwardings() {
+        if (session == null || !session.isConnected()) {
+            return 0;
+        }
+        try {
+            return session.getPortForwardingL().length;
+        } catch (JSchException e) {
+            return 0;
         }
     }
 
