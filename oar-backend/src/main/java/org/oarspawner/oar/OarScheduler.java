@@ -130,6 +130,9 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
                     try {
                         r = c.connectionFor(login).exec(c.commands.asUser(login, c.commands.submit(request, name, path, envFile)));
                     } catch (SshException lost) {
+                        if (!lost.afterSend()) {
+                            throw lost;
+                        }
                         return SubmitRecovery.find(c, name, login, envFile, lost);
                     }
                     return OarOutput.jobId(c.config.name(), c.accounts.checked(login, r));

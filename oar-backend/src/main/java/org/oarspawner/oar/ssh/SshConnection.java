@@ -104,14 +104,14 @@ public final class SshConnection implements AutoCloseable {
                 long deadline = System.nanoTime() + settings.commandTimeout().toNanos();
                 while (!channel.isClosed()) {
                     if (System.nanoTime() > deadline) {
-                        throw new SshException(target + ": command timed out after "
+                        throw SshException.afterSend(target + ": command timed out after "
                                 + settings.commandTimeout().toSeconds() + " s: " + firstWord(command));
                     }
                     Thread.sleep(5);
                 }
                 if (channel.getExitStatus() == -1 && !sessionAlive(channel)) {
                     // The connection went while the command ran: it may or may not have done its work.
-                    throw new SshException(target + ": the connection was lost while the command ran: " + firstWord(command));
+                    throw SshException.afterSend(target + ": the connection was lost while the command ran: " + firstWord(command));
                 }
                 if (out.truncated() || err.truncated()) {
                     LOG.warn("event=ssh_output_truncated target={} command={} max_stdout={} max_stderr={}", target,
@@ -375,8 +375,15 @@ public final class SshConnection implements AutoCloseable {
         return (int) Math.min(Integer.MAX_VALUE, d.toMillis());
     }
 
-    private static String firstWord(String command) {
-        int space = command.indexOf(' ');
-        return space < 0 ? command : command.substring(0, space);
+    /** The program a command runs, for messages: after "sudo ... --" when it goes through sudo. */
+    static String firstWord(String command) {
+        String c = command;
+        int sudo = c.indexOf("sudo -n -u ");
+        int dashes = sudo < 0 ? -1 : c.indexOf(" -- ", sudo);
+        if (dashes >= 0) {
+            c = c.substring(dashes + 4);
+        }
+        int space = c.indexOf(' ');
+        return space < 0 ? c : c.substring(0, space);
     }
 }

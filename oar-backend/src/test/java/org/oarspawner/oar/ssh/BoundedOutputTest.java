@@ -26,4 +26,11 @@ class BoundedOutputTest {
         assertThat(o.text()).hasSize(SshConnection.MAX_STDERR);
         assertThat(o.truncated()).isTrue();
     }
+
+    @Test
+    void messagesNameTheProgramEvenBehindTheAccountCheckAndSudo() {
+        assertThat(SshConnection.firstWord("'/usr/bin/oarstat' -fJ -j 1")).isEqualTo("'/usr/bin/oarstat'");
+        assertThat(SshConnection.firstWord(org.oarspawner.oar.OarCommandAccess.asServiceAccount("bob", "'/usr/bin/oarsub' --name x")))
+                .isEqualTo("'/usr/bin/oarsub'");
+    }
 }
