@@ -7,13 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.oarspawner.oar.JobFiles.StagedFile;
 import org.oarspawner.oar.ssh.CommandResult;
@@ -44,6 +41,7 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
     private final Map<String, WorkerExecutor> workers = new LinkedHashMap<>();
     private final Map<String, EndpointSpool> spools = new LinkedHashMap<>();
     private final List<Long> idleTimers = new ArrayList<>();
+    private final Tunnels tunnels = new Tunnels();
     private final Vertx vertx;
 
     /**
@@ -196,81 +194,19 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
                 "reading the endpoint spool " + spool, c.service().exec(c.commands.spooledEndpoints(spool, ids))).stdout())));
     }
 
-    /** A job's tunnel: the local port, and the frontend connection it lives on. */
-    private record Tunnel(Endpoint endpoint, int localPort, int generation) {
-    }
-
-    private final Map<String, Tunnel> tunnels = new ConcurrentHashMap<>();
-    /** One lock per job with a tunnel, so that concurrent reach() calls for one job open one tunnel. */
-    private final Map<String, Object> tunnelLocks = new ConcurrentHashMap<>();
-    /** Jobs whose tunnel was released: a reach() that was already on its way opens none for them. */
-    private final Set<String> released = Collections.newSetFromMap(Collections.synchronizedMap(new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-            return size() > 10_000;
-        }
-    }));
-
-    private static String tunnelKey(JobRef job) {
-        return job.cluster() + "/" + job.id();
-    }
-
     @Override
     public Future<String> reach(JobRef job, Endpoint endpoint) {
-        return onCluster(job.cluster(), c -> {
-            if (c.config.reachability() == OarClusterConfig.Reachability.DIRECT) {
-                return endpoint.url();
-            }
-            String key = tunnelKey(job);
-            synchronized (tunnelLocks.computeIfAbsent(key, k -> new Object())) {
-                if (released.contains(key)) {
-                    throw new SchedulerException(job.cluster(), Reason.FAILED, -1, "job " + job.id() + " has ended; its tunnel is closed");
-                }
-                // The service account's connection carries every tunnel of the cluster.
-                var conn = c.service();
-                Tunnel t = tunnels.get(key);
-                if (t != null && t.endpoint().equals(endpoint) && t.generation() == conn.generation() && conn.isConnected()) {
-                    return "http://127.0.0.1:" + t.localPort();
-                }
-                if (t != null) {
-                    conn.unforward(t.localPort());
-                }
-                int port = conn.forward(endpoint.host(), endpoint.port());
-                tunnels.put(key, new Tunnel(endpoint, port, conn.generation()));
-                LOG.info("event=tunnel_opened cluster={} job={} node={} node_port={} local_port={}", job.cluster(), job.id(),
-                        endpoint.host(), endpoint.port(), port);
-                return "http://127.0.0.1:" + port;
-            }
-        });
+        return onCluster(job.cluster(), c -> c.config.reachability() == OarClusterConfig.Reachability.DIRECT
+                ? endpoint.url() : tunnels.open(c.service(), job, endpoint));
     }
 
     /** Closes the job's tunnel, and any that a reach() still under way would open. {@link #cleanUp} calls it too. */
     @Override
     public Future<Void> release(JobRef job) {
         return onCluster(job.cluster(), c -> {
-            releaseTunnel(c, job);
+            tunnels.close(c.service(), job);
             return null;
         });
-    }
-
-    private void releaseTunnel(OarCluster c, JobRef job) {
-        if (c.config.reachability() == OarClusterConfig.Reachability.DIRECT) {
-            return;
-        }
-        String key = tunnelKey(job);
-        released.add(key);
-        Object lock = tunnelLocks.get(key);
-        if (lock == null) {
-            return;
-        }
-        synchronized (lock) {
-            Tunnel t = tunnels.remove(key);
-            tunnelLocks.remove(key);
-            if (t != null) {
-                c.service().unforward(t.localPort());
-                LOG.info("event=tunnel_closed cluster={} job={} local_port={}", job.cluster(), job.id(), t.localPort());
-            }
-        }
     }
 
     /** The last lines of at most the last {@link JobFiles#MAX_TAIL} bytes of the file, whatever its size. */
@@ -298,7 +234,7 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
     @Override
     public Future<Void> cleanUp(JobRef job, SpawnKey key) {
         return onCluster(job.cluster(), c -> {
-            releaseTunnel(c, job);
+            tunnels.close(c.service(), job);
             return timed(c, Command.STAGE, () -> {
                 c.files.clean(job.login(), JobName.directoryOf(key));
                 return null;

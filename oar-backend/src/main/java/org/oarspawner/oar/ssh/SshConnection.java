@@ -2,7 +2,6 @@ package org.oarspawner.oar.ssh;
 
 import com.jcraft.jsch.ChannelExec;
 import com.jcraft.jsch.ChannelSftp;
-import com.jcraft.jsch.JSch;
 import com.jcraft.jsch.JSchException;
 import com.jcraft.jsch.Session;
 import com.jcraft.jsch.SftpException;
@@ -317,33 +316,9 @@ public final class SshConnection implements AutoCloseable {
     }
 
     private void connect() throws JSchException {
-        String host = target.host();
-        int port = target.port();
-        if (settings.jumpHost().isPresent()) {
-            SshTarget jump = settings.jumpHost().get();
-            jumpSession = newSession(jump, jump.host(), jump.port(), null);
-            jumpSession.connect(millis(settings.connectTimeout()));
-            port = jumpSession.setPortForwardingL("127.0.0.1", 0, target.host(), target.port());
-            host = "127.0.0.1";
-        }
-        // Through a jump host we connect to a local port, but check the frontend's own host key.
-        session = newSession(target, host, port, settings.jumpHost().isPresent() ? target.knownHostsName() : null);
-        session.connect(millis(settings.connectTimeout()));
-    }
-
-    private Session newSession(SshTarget login, String host, int port, String hostKeyAlias) throws JSchException {
-        JSch jsch = new JSch();
-        jsch.setKnownHosts(settings.knownHosts().toString());
-        jsch.addIdentity(login.key().toString());
-        Session s = jsch.getSession(login.user(), host, port);
-        s.setConfig("StrictHostKeyChecking", "yes");
-        s.setConfig("PreferredAuthentications", "publickey");
-        if (hostKeyAlias != null) {
-            s.setHostKeyAlias(hostKeyAlias);
-        }
-        s.setServerAliveInterval(15_000);
-        s.setServerAliveCountMax(3);
-        return s;
+        SshSessions.Opened opened = SshSessions.open(target, settings);
+        session = opened.session();
+        jumpSession = opened.jump();
     }
 
     private synchronized void dropSession() {
@@ -372,7 +347,7 @@ public final class SshConnection implements AutoCloseable {
     }
 
     private static int millis(Duration d) {
-        return (int) Math.min(Integer.MAX_VALUE, d.toMillis());
+        return SshSessions.millis(d);
     }
 
     /** The program a command runs, for messages: after "sudo ... --" when it goes through sudo. */
