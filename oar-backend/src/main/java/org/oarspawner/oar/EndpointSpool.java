@@ -96,13 +96,14 @@ final class EndpointSpool {
     private void answer(Pending p, SpooledEndpoint found, Throwable failure) {
         if (failure != null) {
             p.promise().fail(failure);
-        } else if (found != null && !found.owner().equals(p.job().login())) {
-            // Someone else's file under this job's name: never route to it; the job's own directory still tells.
-            LOG.warn("event=endpoint_spool_foreign_owner cluster={} job={} login={} owner={}",
-                    cluster, p.job().id(), p.job().login(), found.owner());
+        } else if (found != null && (!found.owner().equals(p.job().login()) || found.endpoint().isEmpty())) {
+            // Someone else's file under this job's name, or no regular file (a FIFO, a link): never route to it, never
+            // open it; the job's own directory still tells.
+            LOG.warn("event=endpoint_spool_untrusted cluster={} job={} login={} owner={} regular={}",
+                    cluster, p.job().id(), p.job().login(), found.owner(), found.endpoint().isPresent());
             jobDirectory.read(p.job(), p.key()).onComplete(p.promise());
         } else {
-            p.promise().complete(Optional.ofNullable(found).map(SpooledEndpoint::endpoint));
+            p.promise().complete(Optional.ofNullable(found).flatMap(SpooledEndpoint::endpoint));
         }
     }
 }

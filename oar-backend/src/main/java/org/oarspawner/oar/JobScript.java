@@ -14,6 +14,17 @@ import org.oarspawner.oar.ssh.ShellQuote;
 public final class JobScript {
     public static final String SCRIPT = "job.sh";
     public static final String ENV = "env";
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
+    /**
+     * A new environment file's name for one submission, {@code env.<random>}: a retry and a job whose oarsub answer
+     * was lost never share one. The job script is told its name, and deletes it once read.
+     */
+    public static String newEnvFile() {
+        byte[] b = new byte[12];
+        RANDOM.nextBytes(b);
+        return ENV + "." + java.util.HexFormat.of().formatHex(b);
+    }
     private static final String TEMPLATE = load();
 
     private JobScript() {

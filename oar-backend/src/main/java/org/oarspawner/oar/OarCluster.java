@@ -9,6 +9,7 @@ final class OarCluster implements AutoCloseable {
     final OarClusterConfig config;
     final OarCommand commands;
     final JobFiles files;
+    final Accounts accounts;
     private final SshConnection service;
     private final Map<String, SshConnection> users = new ConcurrentHashMap<>();
 
@@ -19,9 +20,10 @@ final class OarCluster implements AutoCloseable {
         this.onReconnect = onReconnect;
         this.commands = new OarCommand(config);
         this.service = new SshConnection(config.serviceAccount(), config.ssh(), onReconnect);
+        this.accounts = new Accounts(config.name());
         this.files = config.identity() == Identity.PER_USER
                 ? new SftpJobFiles(this::connectionFor)
-                : new SudoJobFiles(service, commands, config.commands().stage());
+                : new SudoJobFiles(service, commands, config.commands().stage(), accounts);
     }
 
     /** The connection that polls oarstat: the service account's, shared by all spawns. */
@@ -35,6 +37,20 @@ final class OarCluster implements AutoCloseable {
             return service;
         }
         return users.computeIfAbsent(login, l -> new SshConnection(config.loginTarget(l), config.ssh(), onReconnect));
+    }
+
+    /** Closes the per-user connections unused for the configured idle time; returns how many it closed. */
+    int closeIdle() {
+        int closed = 0;
+        for (SshConnection c : users.values()) {
+            closed += c.closeIfIdle(config.ssh().idleTimeout()) ? 1 : 0;
+        }
+        return closed;
+    }
+
+    /** Per-user connections open now. */
+    long userConnectionsOpen() {
+        return users.values().stream().filter(SshConnection::isConnected).count();
     }
 
     long commandsSent() {

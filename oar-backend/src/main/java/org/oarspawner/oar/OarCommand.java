@@ -19,15 +19,27 @@ public final class OarCommand {
         this.cluster = cluster;
     }
 
-    /** The command as the login runs it: directly, or through sudo from the service account. */
+    /**
+     * The command as the login runs it: directly, or through sudo from the service account, after the account
+     * check in the same command ({@link Accounts#guard}): sudo never runs for a system login or an unknown one.
+     */
     public String asUser(String login, String command) {
         return cluster.identity() == Identity.SERVICE_ACCOUNT
-                ? "sudo -n -u " + quote(login) + " -- " + command
+                ? Accounts.guard(login) + "sudo -n -u " + quote(login) + " -- " + command
                 : command;
     }
 
     /** oarsub with long options, which OAR3 keeps too. No secret is on this line: OAR shows it to everyone. */
     public String submit(JobRequest r, String jobName, String directory) {
+        return submit(r, jobName, directory, JobScript.ENV);
+    }
+
+    /**
+     * oarsub for a job whose script reads this submission's own environment file ({@link JobScript#envFile}): its
+     * name, not a secret, is on the line, so that a submission whose answer was lost can be found in OAR
+     * ({@link #submission}).
+     */
+    public String submit(JobRequest r, String jobName, String directory, String envFile) {
         List<String> words = new ArrayList<>();
         words.add(quote(cluster.commands().oarsub()));
         words.add("--name");
@@ -54,7 +66,8 @@ public final class OarCommand {
         words.add("--stderr");
         words.add(quote(directory + "/oar.%jobid%.stderr"));
         // OAR runs its command with the node's shell: quote the script path for that shell too.
-        words.add(quote("/bin/bash " + quote(directory + "/" + JobScript.SCRIPT)));
+        String script = "/bin/bash " + quote(directory + "/" + JobScript.SCRIPT);
+        words.add(quote(envFile.equals(JobScript.ENV) ? script : script + " " + quote(envFile)));
         return String.join(" ", words);
     }
 
@@ -73,17 +86,40 @@ public final class OarCommand {
         return quote(cluster.commands().oarstat()) + " -fJ --sql " + quote(where);
     }
 
+    /** The most of a spool file that is read: an endpoint line is far shorter. */
+    static final int SPOOL_LINE_BYTES = 512;
+    /** The longest the whole spool read may take on the frontend. */
+    static final int SPOOL_SECONDS = 20;
+
     /**
      * Reads the endpoint lines that the given jobs wrote to the spool, with each file's owner: one line
-     * "id owner host port" per file found. Symbolic links are skipped.
+     * "id owner f host port" per regular file, "id owner x" for anything else under that name (a symbolic link,
+     * a FIFO, a directory). A file is opened without following links and without blocking, and at most
+     * {@link #SPOOL_LINE_BYTES} of it is read, so that nothing a user plants there stalls or floods the read.
      */
     public String spooledEndpoints(String spool, Collection<Long> ids) {
         StringBuilder sb = new StringBuilder("cd -- ").append(quote(spool)).append(" && for id in");
         for (long id : ids) {
             sb.append(' ').append(id);
         }
-        return sb.append("; do f=endpoint.$id; if [ -f \"$f\" ] && [ ! -L \"$f\" ]; then ")
-                .append("printf '%s %s %s\\n' \"$id\" \"$(stat -c %U -- \"$f\")\" \"$(head -n 1 -- \"$f\")\"; fi; done").toString();
+        String loop = sb.append("; do f=endpoint.$id; if [ -f \"$f\" ] && [ ! -L \"$f\" ]; then ")
+                .append("printf '%s %s f %s\\n' \"$id\" \"$(stat -c %U -- \"$f\")\" \"$(dd if=\"$f\" iflag=nonblock,nofollow bs=")
+                .append(SPOOL_LINE_BYTES).append(" count=1 2>/dev/null | head -n 1)\"; ")
+                .append("elif [ -e \"$f\" ] || [ -L \"$f\" ]; then printf '%s %s x\\n' \"$id\" \"$(stat -c %U -- \"$f\")\"; fi; done")
+                .toString();
+        return "timeout " + SPOOL_SECONDS + " sh -c " + quote(loop);
+    }
+
+    /**
+     * The job of one submission, found by its name and its environment file's name (on oarsub's command line),
+     * in any state: for an oarsub whose answer the connection lost.
+     */
+    public String submission(String jobName, String envFile) {
+        if (!jobName.matches("[A-Za-z0-9:._@+-]+") || !envFile.matches("env\\.[A-Za-z0-9]+")) {
+            throw new IllegalArgumentException("cannot look up job " + jobName + " by " + envFile);
+        }
+        String where = "job_name = '" + jobName + "' and command like '%" + envFile + "%'";
+        return quote(cluster.commands().oarstat()) + " -fJ --sql " + quote(where);
     }
 
     public String delete(long id) {

@@ -122,20 +122,29 @@ public final class OarOutput {
         return jobs;
     }
 
-    /** A job's endpoint line in the spool, and the login that owns the file. */
-    public record SpooledEndpoint(String owner, Endpoint endpoint) {
+    /**
+     * A job's entry in the spool, and the login that owns it: its endpoint line, or empty for something that is not a
+     * regular file (a FIFO, a link), which is never read.
+     */
+    public record SpooledEndpoint(String owner, Optional<Endpoint> endpoint) {
     }
 
     /**
-     * Parses {@link OarCommand#spooledEndpoints}: "id owner host port" lines. A line that does not parse is left
-     * out (a user may write anything in a file of theirs); the caller checks the owner.
+     * Parses {@link OarCommand#spooledEndpoints}: "id owner f host port" and "id owner x" lines. A regular file's
+     * line that does not parse is left out (a user may write anything in a file of theirs); the caller checks the owner.
      */
     public static Map<Long, SpooledEndpoint> spooledEndpoints(String stdout) {
         Map<Long, SpooledEndpoint> found = new HashMap<>();
         for (String line : stdout.lines().toList()) {
-            String[] f = line.strip().split(" ", 3);
-            if (f.length == 3 && f[0].matches("[0-9]{1,18}")) {
-                endpoint(f[2]).ifPresent(e -> found.put(Long.parseLong(f[0]), new SpooledEndpoint(f[1], e)));
+            String[] f = line.strip().split(" ", 4);
+            if (f.length < 3 || !f[0].matches("[0-9]{1,18}")) {
+                continue;
+            }
+            long id = Long.parseLong(f[0]);
+            if (f.length == 3 && f[2].equals("x")) {
+                found.put(id, new SpooledEndpoint(f[1], Optional.empty()));
+            } else if (f.length == 4 && f[2].equals("f")) {
+                endpoint(f[3]).ifPresent(e -> found.put(id, new SpooledEndpoint(f[1], Optional.of(e))));
             }
         }
         return found;
@@ -189,5 +198,31 @@ public final class OarOutput {
     private static String abbreviate(String s) {
         String one = s.strip().replaceAll("\\s+", " ");
         return one.length() > 200 ? one.substring(0, 200) + "..." : one;
+    }
+
+    /**
+     * The job of {@link OarCommand#submission}'s answer: the one with exactly this name, owned by this login, whose
+     * command names this environment file. Empty when OAR has none.
+     */
+    public static Optional<Long> submission(String cluster, String json, String jobName, String login, String envFile) {
+        if (json.isBlank()) {
+            return Optional.empty();
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new SchedulerException(cluster, Reason.FAILED, 0, "oarstat printed something that is not JSON: " + abbreviate(json));
+        }
+        List<Long> ids = new ArrayList<>();
+        root.fields().forEachRemaining(e -> {
+            JsonNode j = e.getValue();
+            String owner = text(j, "owner").orElseGet(() -> text(j, "job_user").orElse(""));
+            List<String> words = List.of(text(j, "command").orElse("").split("[\\s']+"));
+            if (jobName.equals(text(j, "name").orElse(null)) && login.equals(owner) && words.contains(envFile)) {
+                ids.add(j.hasNonNull("Job_Id") ? j.get("Job_Id").asLong() : Long.parseLong(e.getKey()));
+            }
+        });
+        return ids.stream().min(Long::compare);
     }
 }

@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 import org.oarspawner.oar.JobFiles.StagedFile;
 import org.oarspawner.oar.ssh.CommandResult;
+import org.oarspawner.oar.ssh.SshConnection;
 import org.oarspawner.oar.ssh.SshException;
 import org.oarspawner.spi.CancelResult;
 import org.oarspawner.spi.Endpoint;
@@ -39,6 +40,9 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
     private final Map<String, OarCluster> clusters = new LinkedHashMap<>();
     private final Map<String, WorkerExecutor> workers = new LinkedHashMap<>();
     private final Map<String, EndpointSpool> spools = new LinkedHashMap<>();
+    private final List<Long> idleTimers = new ArrayList<>();
+    private final Tunnels tunnels = new Tunnels();
+    private final Vertx vertx;
 
     /**
      * @param instance names this service's jobs in OAR (see {@link JobName}); two hubs sharing a cluster use two instances
@@ -56,7 +60,12 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
             workers.put(c.name(), vertx.createSharedWorkerExecutor("oar-" + c.name(), workerThreads));
             c.endpointSpool().ifPresent(dir -> spools.put(c.name(), new EndpointSpool(vertx, c.name(),
                     ids -> spooledEndpoints(c.name(), dir, ids), this::endpointFromJobDirectory)));
+            if (c.identity() == Identity.PER_USER) {
+                long every = Math.max(1000, c.ssh().idleTimeout().toMillis() / 4);
+                idleTimers.add(vertx.setPeriodic(every, t -> onCluster(c.name(), oc -> oc.closeIdle())));
+            }
         }
+        this.vertx = vertx;
     }
 
     public JobName names() {
@@ -83,18 +92,49 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
         cluster(cluster).close();
     }
 
+    /** Open per-user SSH connections of a cluster (PER_USER identity); idle ones are closed. */
+    public long userConnectionsOpen(String cluster) {
+        return cluster(cluster).userConnectionsOpen();
+    }
+
+    /** Local ports forwarded now over a cluster's service connection (ssh-tunnel reachability). */
+    public int forwardings(String cluster) {
+        return cluster(cluster).service().forwardings();
+    }
+
+    /**
+     * Stages the job's files, this submission's own env file among them, then runs oarsub. If the connection is lost
+     * or times out once oarsub was sent, OAR is asked for the job by its name and env file before anything is
+     * reported: the job it made is returned, never left behind, and never made twice.
+     */
     @Override
     public Future<JobRef> submit(JobRequest request) {
         SpawnKey key = request.key();
         String login = request.login();
         String dir = JobName.directoryOf(key);
         return onCluster(request.cluster(), c -> {
+            if (c.config.identity() == Identity.PER_USER) {
+                // Before any connection as the login; with the service account, the check is part of each command.
+                c.accounts.require(login, c.service());
+            }
+            String envFile = JobScript.newEnvFile();
             String path = timed(c, Command.STAGE, () -> c.files.stage(login, dir, List.of(
-                    new StagedFile(JobScript.ENV, JobScript.environment(request.environment()).getBytes(StandardCharsets.UTF_8), 0600),
+                    new StagedFile(envFile, JobScript.environment(request.environment()).getBytes(StandardCharsets.UTF_8), 0600),
                     new StagedFile(JobScript.SCRIPT, JobScript.script(request.command(), c.config.python(), c.config.endpointSpool()).getBytes(StandardCharsets.UTF_8), 0700))));
+            String name = names.of(c.config.name(), key);
             try {
-                long id = timed(c, Command.OARSUB, () -> OarOutput.jobId(c.config.name(), c.connectionFor(login).exec(
-                        c.commands.asUser(login, c.commands.submit(request, names.of(c.config.name(), key), path)))));
+                long id = timed(c, Command.OARSUB, () -> {
+                    CommandResult r;
+                    try {
+                        r = c.connectionFor(login).exec(c.commands.asUser(login, c.commands.submit(request, name, path, envFile)));
+                    } catch (SshException lost) {
+                        if (!lost.afterSend()) {
+                            throw lost;
+                        }
+                        return SubmitRecovery.find(c, name, login, envFile, lost);
+                    }
+                    return OarOutput.jobId(c.config.name(), c.accounts.checked(login, r));
+                });
                 LOG.info("event=job_submitted user={} server={} cluster={} job={} login={}",
                         key.user(), key.server(), c.config.name(), id, login);
                 return new JobRef(c.config.name(), id, login);
@@ -156,8 +196,8 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
     }
 
     private Future<Optional<Endpoint>> endpointFromJobDirectory(JobRef job, SpawnKey key) {
-        return onCluster(job.cluster(), c -> timed(c, Command.STAGE, () -> c.files.read(job.login(), JobName.directoryOf(key), JobScript.endpointFile(job.id())))
-                .flatMap(OarOutput::endpoint));
+        return onCluster(job.cluster(), c -> timed(c, Command.STAGE, () -> c.files.read(job.login(), JobName.directoryOf(key),
+                JobScript.endpointFile(job.id()), OarCommand.SPOOL_LINE_BYTES)).flatMap(l -> l.lines().findFirst()).flatMap(OarOutput::endpoint));
     }
 
     /** One command reads the spool lines of all these jobs. */
@@ -166,55 +206,28 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
                 "reading the endpoint spool " + spool, c.service().exec(c.commands.spooledEndpoints(spool, ids))).stdout())));
     }
 
-    /** A job's tunnel: the local port, and the frontend connection it lives on. */
-    private record Tunnel(Endpoint endpoint, int localPort, int generation) {
-    }
-
-    private final Map<String, Tunnel> tunnels = new java.util.concurrent.ConcurrentHashMap<>();
-
-    private static String tunnelKey(JobRef job) {
-        return job.cluster() + "/" + job.id();
-    }
-
     @Override
     public Future<String> reach(JobRef job, Endpoint endpoint) {
-        return onCluster(job.cluster(), c -> {
-            if (c.config.reachability() == OarClusterConfig.Reachability.DIRECT) {
-                return endpoint.url();
-            }
-            // The service account's connection carries every tunnel of the cluster.
-            var conn = c.service();
-            Tunnel t = tunnels.get(tunnelKey(job));
-            if (t != null && t.endpoint().equals(endpoint) && t.generation() == conn.generation() && conn.isConnected()) {
-                return "http://127.0.0.1:" + t.localPort();
-            }
-            int port = conn.forward(endpoint.host(), endpoint.port());
-            tunnels.put(tunnelKey(job), new Tunnel(endpoint, port, conn.generation()));
-            LOG.info("event=tunnel_opened cluster={} job={} node={} node_port={} local_port={}", job.cluster(), job.id(),
-                    endpoint.host(), endpoint.port(), port);
-            return "http://127.0.0.1:" + port;
-        });
+        return onCluster(job.cluster(), c -> c.config.reachability() == OarClusterConfig.Reachability.DIRECT
+                ? endpoint.url() : tunnels.open(c.service(), job, endpoint));
     }
 
+    /** Closes the job's tunnel, and any that a reach() still under way would open. {@link #cleanUp} calls it too. */
     @Override
     public Future<Void> release(JobRef job) {
-        Tunnel t = tunnels.remove(tunnelKey(job));
-        if (t == null) {
-            return Future.succeededFuture();
-        }
         return onCluster(job.cluster(), c -> {
-            c.service().unforward(t.localPort());
-            LOG.info("event=tunnel_closed cluster={} job={} local_port={}", job.cluster(), job.id(), t.localPort());
+            tunnels.close(c.service(), job);
             return null;
         });
     }
 
+    /** The last lines of at most the last {@link JobFiles#MAX_TAIL} bytes of the file, whatever its size. */
     @Override
     public Future<String> stderrTail(JobRef job, SpawnKey key, int lines) {
         return onCluster(job.cluster(), c -> {
-            String all = timed(c, Command.STAGE, () -> c.files.read(job.login(), JobName.directoryOf(key), JobScript.stderrFile(job.id())))
-                    .orElse("");
-            List<String> l = all.lines().toList();
+            String tail = timed(c, Command.STAGE, () -> c.files.tail(job.login(), JobName.directoryOf(key),
+                    JobScript.stderrFile(job.id()), JobFiles.MAX_TAIL)).orElse("");
+            List<String> l = tail.replaceAll("[\\x00-\\x08\\x0b-\\x1f\\x7f]", "").lines().toList();
             return String.join("\n", l.subList(Math.max(0, l.size() - lines), l.size()));
         });
     }
@@ -222,16 +235,18 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
     @Override
     public Future<CancelResult> cancel(JobRef job) {
         return onCluster(job.cluster(), c -> {
-            CancelResult result = timed(c, Command.OARDEL, () -> OarOutput.cancel(job.cluster(),
-                    c.connectionFor(job.login()).exec(c.commands.asUser(job.login(), c.commands.delete(job.id())))));
+            CancelResult result = timed(c, Command.OARDEL, () -> OarOutput.cancel(job.cluster(), c.accounts.checked(job.login(),
+                    c.connectionFor(job.login()).exec(c.commands.asUser(job.login(), c.commands.delete(job.id()))))));
             LOG.info("event=job_cancel cluster={} job={} login={} result={}", job.cluster(), job.id(), job.login(), result);
             return result;
         });
     }
 
+    /** Removes the job's files and closes its tunnel: every way a spawn ends calls it. */
     @Override
     public Future<Void> cleanUp(JobRef job, SpawnKey key) {
         return onCluster(job.cluster(), c -> {
+            tunnels.close(c.service(), job);
             return timed(c, Command.STAGE, () -> {
                 c.files.clean(job.login(), JobName.directoryOf(key));
                 return null;
@@ -249,6 +264,7 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
 
     @Override
     public void close() {
+        idleTimers.forEach(vertx::cancelTimer);
         clusters.values().forEach(OarCluster::close);
         workers.values().forEach(WorkerExecutor::close);
     }
@@ -283,7 +299,11 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
         return c;
     }
 
-    private static CommandResult requireSuccess(OarCluster c, String what, CommandResult r) {
+    static CommandResult requireSuccess(OarCluster c, String what, CommandResult r) {
+        if (r.truncated()) {
+            throw new SchedulerException(c.config.name(), Reason.FAILED, r.exitCode(), what + " printed more than "
+                    + SshConnection.MAX_STDOUT + " bytes; the output was cut");
+        }
         if (r.exitCode() != 0) {
             throw new SchedulerException(c.config.name(), Reason.FAILED, r.exitCode(),
                     what + " failed: " + oneLine(r.stderr().isBlank() ? r.stdout() : r.stderr()));

@@ -2,8 +2,10 @@ package org.oarspawner.oar;
 
 import com.jcraft.jsch.ChannelSftp;
 import com.jcraft.jsch.SftpException;
+import com.jcraft.jsch.SftpATTRS;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
@@ -47,15 +49,37 @@ final class SftpJobFiles implements JobFiles {
     }
 
     @Override
-    public Optional<String> read(String login, String dir, String name) throws SshException {
+    public Optional<String> read(String login, String dir, String name, int maxBytes) throws SshException {
+        return read(login, dir, name, maxBytes, false);
+    }
+
+    @Override
+    public Optional<String> tail(String login, String dir, String name, int maxBytes) throws SshException {
+        return read(login, dir, name, Math.min(maxBytes, MAX_TAIL), true);
+    }
+
+    /** At most maxBytes from the start or the end of a regular file; lstat first, so a FIFO or a link is never opened. */
+    private Optional<String> read(String login, String dir, String name, int maxBytes, boolean fromEnd) throws SshException {
         return connections.apply(login).sftp(sftp -> {
             String path = sftp.getHome() + "/" + ROOT + "/" + dir + "/" + name;
-            if (!exists(sftp, path)) {
+            SftpATTRS attrs;
+            try {
+                attrs = sftp.lstat(path);
+            } catch (SftpException e) {
+                if (e.id == ChannelSftp.SSH_FX_NO_SUCH_FILE) {
+                    return Optional.empty();
+                }
+                throw e;
+            }
+            if (!attrs.isReg()) {
                 return Optional.empty();
             }
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            sftp.get(path, out);
-            return Optional.of(out.toString(StandardCharsets.UTF_8));
+            long skip = fromEnd ? Math.max(0, attrs.getSize() - maxBytes) : 0;
+            try (InputStream in = sftp.get(path, null, skip)) {
+                return Optional.of(new String(in.readNBytes(maxBytes), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new SftpException(ChannelSftp.SSH_FX_FAILURE, "reading " + path + ": " + e.getMessage(), e);
+            }
         });
     }
 

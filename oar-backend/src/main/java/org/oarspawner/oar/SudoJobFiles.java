@@ -16,8 +16,10 @@ final class SudoJobFiles implements JobFiles {
     private final SshConnection connection;
     private final OarCommand commands;
     private final String helper;
+    private final Accounts accounts;
 
-    SudoJobFiles(SshConnection connection, OarCommand commands, String helper) {
+    SudoJobFiles(SshConnection connection, OarCommand commands, String helper, Accounts accounts) {
+        this.accounts = accounts;
         this.connection = connection;
         this.commands = commands;
         this.helper = helper;
@@ -28,8 +30,8 @@ final class SudoJobFiles implements JobFiles {
         String path = null;
         for (StagedFile f : files) {
             String mode = String.format("%04o", f.mode());
-            CommandResult r = connection.exec(commands.asUser(login,
-                    quote(helper) + " put " + quote(dir) + " " + quote(f.name()) + " " + mode), f.content());
+            CommandResult r = accounts.checked(login, connection.exec(commands.asUser(login,
+                    quote(helper) + " put " + quote(dir) + " " + quote(f.name()) + " " + mode), f.content()));
             if (r.exitCode() != 0) {
                 throw new SshException("staging " + f.name() + " for " + login + " failed (exit code " + r.exitCode()
                         + "): " + r.stderr().strip());
@@ -40,8 +42,18 @@ final class SudoJobFiles implements JobFiles {
     }
 
     @Override
-    public Optional<String> read(String login, String dir, String name) throws SshException {
-        CommandResult r = connection.exec(commands.asUser(login, quote(helper) + " get " + quote(dir) + " " + quote(name)));
+    public Optional<String> read(String login, String dir, String name, int maxBytes) throws SshException {
+        return fetch(login, name, quote(helper) + " get " + quote(dir) + " " + quote(name) + " " + maxBytes);
+    }
+
+    @Override
+    public Optional<String> tail(String login, String dir, String name, int maxBytes) throws SshException {
+        return fetch(login, name, quote(helper) + " tail " + quote(dir) + " " + quote(name) + " " + Math.min(maxBytes, MAX_TAIL));
+    }
+
+    /** The helper reads at most the given bytes, regular files only (exit 3 otherwise), within its own timeout. */
+    private Optional<String> fetch(String login, String name, String command) throws SshException {
+        CommandResult r = accounts.checked(login, connection.exec(commands.asUser(login, command)));
         if (r.exitCode() == 3) {
             return Optional.empty();
         }
@@ -54,7 +66,7 @@ final class SudoJobFiles implements JobFiles {
 
     @Override
     public void clean(String login, String dir) throws SshException {
-        CommandResult r = connection.exec(commands.asUser(login, quote(helper) + " clean " + quote(dir)));
+        CommandResult r = accounts.checked(login, connection.exec(commands.asUser(login, quote(helper) + " clean " + quote(dir))));
         if (r.exitCode() != 0) {
             throw new SshException("cleaning " + dir + " for " + login + " failed (exit code " + r.exitCode() + "): "
                     + r.stderr().strip());

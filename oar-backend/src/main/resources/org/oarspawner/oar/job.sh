@@ -1,14 +1,17 @@
 #!/bin/bash
 # Written by oarspawner for one notebook job; OAR runs it on the node as the job's user.
-# It reads the hub's secrets from the 0600 env file beside it and deletes that file, picks a free
+# It reads the hub's secrets from its 0600 env file beside it and deletes that file, picks a free
 # port on the node, writes "host port" to endpoint.$OAR_JOB_ID for the service, and runs the notebook.
 set -u
 cd "$(dirname "$0")" || exit 90
-if [ -f env ]; then
+# Each submission has its own env file, named as the first argument (env.<random>); "env" before 0.3.
+envfile=env
+[[ ${1:-} =~ ^env\.[A-Za-z0-9]{1,64}$ ]] && envfile=$1
+if [ -f "$envfile" ] && [ ! -L "$envfile" ]; then
   set -a
-  . ./env
+  . "./$envfile"
   set +a
-  rm -f env
+  rm -f "$envfile"
 fi
 host=$(head -n 1 "$OAR_NODEFILE")
 port=$(@PYTHON@ -c 'import socket, sys

@@ -146,6 +146,30 @@ public final class LocalCluster {
         }
     }
 
+    /** The ids of every job OAR has under this exact name, in any state (asked locally, as the service account). */
+    public static List<Long> oarJobsNamed(String name) {
+        String json = run("su", "-s", "/bin/sh", "oarspawner", "-c", "oarstat -J --sql \"job_name = '" + name + "'\"");
+        List<Long> ids = new java.util.ArrayList<>();
+        if (!json.isBlank()) {
+            try {
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).fieldNames()
+                        .forEachRemaining(k -> ids.add(Long.parseLong(k)));
+            } catch (IOException e) {
+                throw new IllegalStateException("oarstat printed " + json, e);
+            }
+        }
+        return ids;
+    }
+
+    /** A cluster config like {@link #cluster} with other SSH settings, frontend port and oarsub. */
+    public static OarClusterConfig cluster(String name, Identity identity, SshSettings ssh, String host, int port, String oarsub) {
+        OarClusterConfig.OarCommands d = OarClusterConfig.OarCommands.DEFAULT;
+        return new OarClusterConfig(name, host, port, ssh, identity, new SshTarget(host, port, "oarspawner", STATE.resolve("keys").resolve("oarspawner")),
+                Optional.of(STATE.resolve("keys") + "/{login}"), new OarClusterConfig.OarCommands(oarsub, d.oarstat(), d.oardel(), d.stage()),
+                Optional.of("cluster='" + name + "'"), "gpumodel", Optional.empty(), "python3", OarClusterConfig.Reachability.DIRECT,
+                Optional.empty());
+    }
+
     public static Path home(String login) {
         return Path.of("/home", login);
     }

@@ -67,7 +67,7 @@ class NoSecretIT {
             assertThat(processes).contains("http.server " + endpoint.port()).doesNotContain(token);
 
             // The secrets file was read and removed at start; the job directory is private.
-            LocalCluster.assertNoFile(dir.resolve(JobScript.ENV));
+            assertThat(envFiles(dir)).isEmpty();
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.getParent()))).isEqualTo("rwx------");
             assertThat(Files.readString(dir.resolve(JobScript.SCRIPT))).doesNotContain(token);
@@ -109,7 +109,12 @@ class NoSecretIT {
             JobRef job = await(s.submit(r));
             assertThat(LocalCluster.waitFor(s, job, j -> j.scheduledStart().isPresent(), Duration.ofSeconds(30)).state())
                     .isEqualTo(JobState.WAITING);
-            Path env = LocalCluster.jobDir(login, key).resolve(JobScript.ENV);
+            // The submission's own env file, env.<random>, the one name on oarsub's line.
+            List<Path> envs = envFiles(LocalCluster.jobDir(login, key));
+            assertThat(envs).hasSize(1);
+            Path env = envs.get(0);
+            assertThat(env.getFileName().toString()).matches("env\\.[0-9a-f]{24}");
+            assertThat(run("oarstat", "-fJ", "-j", Long.toString(job.id()))).contains(env.getFileName().toString());
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(env))).isEqualTo("rw-------");
             assertThat(Files.getOwner(env).getName()).isEqualTo(login);
             assertThat(Files.readString(env)).startsWith("JUPYTERHUB_API_TOKEN='t-");
@@ -118,6 +123,12 @@ class NoSecretIT {
             await(s.cleanUp(job, key));
             await(s.cleanUp(filler, fillKey));
             LocalCluster.assertNoFile(LocalCluster.jobDir(login, key));
+        }
+    }
+
+    private static List<Path> envFiles(Path dir) throws java.io.IOException {
+        try (var files = Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().matches("\\.?env(\\..*)?")).toList();
         }
     }
 }

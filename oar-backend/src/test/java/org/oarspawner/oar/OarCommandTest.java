@@ -1,6 +1,7 @@
 package org.oarspawner.oar;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,8 +49,9 @@ class OarCommandTest {
         JobRequest r = JobRequest.builder(new SpawnKey("bob", ""), "gpu", "bob").cores(4)
                 .walltime(Duration.ofHours(26).plusSeconds(7)).command("x").build();
         OarCommand c = new OarCommand(config(Identity.SERVICE_ACCOUNT, null));
-        String cmd = c.asUser("bob", c.submit(r, "n", "/d"));
-        assertThat(cmd).startsWith("sudo -n -u 'bob' -- '/usr/bin/oarsub' --name 'n' --resource '/nodes=1/core=4,walltime=26:00:07' --directory");
+        String cmd = c.asUser("bob", c.submit(r, "n", "/d", "env.0a1b"));
+        assertThat(cmd).startsWith(Accounts.guard("bob") + "sudo -n -u 'bob' -- '/usr/bin/oarsub' --name 'n' --resource '/nodes=1/core=4,walltime=26:00:07' --directory");
+        assertThat(cmd).endsWith(" '/bin/bash '\\''/d/job.sh'\\'' '\\''env.0a1b'\\'''");
         assertThat(cmd).doesNotContain("--property").doesNotContain("--project");
     }
 
@@ -79,19 +81,35 @@ class OarCommandTest {
         Files.writeString(spool.resolve("endpoint.13"), "node-gpu 40002\nmore\n");
         Files.writeString(spool.resolve("secret"), "node-x 1\n");
         Files.createSymbolicLink(spool.resolve("endpoint.14"), spool.resolve("secret"));
-        String cmd = new OarCommand(config(Identity.SERVICE_ACCOUNT, null)).spooledEndpoints(spool.toString(), List.of(12L, 13L, 14L, 15L));
+        // A FIFO with no writer: opening it for reading would block the whole batch.
+        assertThat(new ProcessBuilder("mkfifo", spool.resolve("endpoint.16").toString()).start().waitFor()).isZero();
+        // A file far longer than an endpoint line: at most SPOOL_LINE_BYTES of it is read.
+        Files.writeString(spool.resolve("endpoint.17"), "x".repeat(1 << 20));
+        String cmd = new OarCommand(config(Identity.SERVICE_ACCOUNT, null)).spooledEndpoints(spool.toString(),
+                List.of(12L, 13L, 14L, 15L, 16L, 17L));
         Process p = new ProcessBuilder("/bin/sh", "-c", cmd).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).isZero();
         String me = System.getProperty("user.name");
-        assertThat(out).isEqualTo("12 " + me + " node-cpu 40001\n13 " + me + " node-gpu 40002\n");
-        assertThat(OarOutput.spooledEndpoints(out)).containsOnlyKeys(12L, 13L)
-                .containsEntry(13L, new OarOutput.SpooledEndpoint(me, new Endpoint("node-gpu", 40002)));
+        assertThat(out).isEqualTo("12 " + me + " f node-cpu 40001\n13 " + me + " f node-gpu 40002\n14 " + me + " x\n16 "
+                + me + " x\n17 " + me + " f " + "x".repeat(OarCommand.SPOOL_LINE_BYTES) + "\n");
+        assertThat(OarOutput.spooledEndpoints(out)).containsOnlyKeys(12L, 13L, 14L, 16L)
+                .containsEntry(13L, new OarOutput.SpooledEndpoint(me, Optional.of(new Endpoint("node-gpu", 40002))))
+                .containsEntry(16L, new OarOutput.SpooledEndpoint(me, Optional.empty()));
     }
 
     @Test
     void aSpoolPathIsQuoted() {
         assertThat(new OarCommand(config(Identity.SERVICE_ACCOUNT, null)).spooledEndpoints("/var/spool/o s", List.of(1L)))
-                .startsWith("cd -- '/var/spool/o s' && for id in 1; do");
+                .startsWith("timeout 20 sh -c 'cd -- '\\''/var/spool/o s'\\'' && for id in 1; do");
+    }
+
+    @Test
+    void aLostSubmissionIsLookedUpByNameAndEnvFile() {
+        OarCommand c = new OarCommand(config(Identity.SERVICE_ACCOUNT, null));
+        assertThat(c.submission("oarspawner:dev:cpu:a.b@x.org:", "env.00ff")).isEqualTo("'/usr/bin/oarstat' -fJ --sql "
+                + "'job_name = '\\''oarspawner:dev:cpu:a.b@x.org:'\\'' and command like '\\''%env.00ff%'\\'''");
+        assertThatThrownBy(() -> c.submission("x' or 1=1", "env.00ff")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> c.submission("n", "env.0%")).isInstanceOf(IllegalArgumentException.class);
     }
 }

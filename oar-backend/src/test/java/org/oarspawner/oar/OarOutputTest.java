@@ -13,6 +13,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.oarspawner.oar.ssh.CommandResult;
 import org.oarspawner.spi.CancelResult;
 import org.oarspawner.spi.JobState;
+import org.oarspawner.spi.Endpoint;
 import org.oarspawner.spi.JobStatus;
 import org.oarspawner.spi.SchedulerException;
 import org.oarspawner.spi.SchedulerException.Reason;
@@ -174,12 +175,43 @@ class OarOutputTest {
     @Test
     void spooledEndpointLinesThatAreNotEndpointsAreLeftOut() {
         assertThat(OarOutput.spooledEndpoints("""
-                7 alice node-cpu 40001
-                8 bob node-gpu
-                9 bob 'node;rm' 40003
-                10 bob node-gpu 99999
-                x bob node-gpu 40004
-                11 carol node-gpu 40005 extra
+                7 alice f node-cpu 40001
+                8 bob f node-gpu
+                9 bob f 'node;rm' 40003
+                10 bob f node-gpu 99999
+                x bob f node-gpu 40004
+                11 carol f node-gpu 40005 extra
+                12 bob node-gpu 40006
+                13 bob y node-gpu 40007
                 """)).containsOnlyKeys(7L);
+    }
+
+    @Test
+    void aSpoolEntryThatIsNotARegularFileHasNoEndpoint() {
+        assertThat(OarOutput.spooledEndpoints("7 alice x\n8 bob f node-cpu 40001\n9 bob x node-cpu 40002\n"))
+                .containsOnlyKeys(7L, 8L)
+                .containsEntry(7L, new OarOutput.SpooledEndpoint("alice", Optional.empty()))
+                .containsEntry(8L, new OarOutput.SpooledEndpoint("bob", Optional.of(new Endpoint("node-cpu", 40001))));
+    }
+
+    @Test
+    void aLostSubmissionIsFoundByNameOwnerAndEnvFile() {
+        String json = """
+                {"41": {"Job_Id": 41, "name": "oarspawner:dev:cpu:alice:", "owner": "alice",
+                        "command": "/bin/bash '/home/alice/.oarspawner/jobs/alice._default/job.sh' 'env.aaa'"},
+                 "42": {"Job_Id": 42, "name": "oarspawner:dev:cpu:alice:", "owner": "alice",
+                        "command": "/bin/bash '/home/alice/.oarspawner/jobs/alice._default/job.sh' 'env.bbb'"},
+                 "43": {"Job_Id": 43, "name": "oarspawner:dev:cpu:alice:", "owner": "bob",
+                        "command": "/bin/bash '/home/bob/x/job.sh' 'env.ccc'"},
+                 "44": {"Job_Id": 44, "name": "oarspawner:dev:cpu:alice:x", "owner": "alice",
+                        "command": "/bin/bash '/home/alice/x/job.sh' 'env.ddd'"}}
+                """;
+        String name = "oarspawner:dev:cpu:alice:";
+        assertThat(OarOutput.submission("cpu", json, name, "alice", "env.bbb")).contains(42L);
+        // Another submission's env file, someone else's job under that name, another name: none is this one.
+        assertThat(OarOutput.submission("cpu", json, name, "alice", "env.bb")).isEmpty();
+        assertThat(OarOutput.submission("cpu", json, name, "alice", "env.ccc")).isEmpty();
+        assertThat(OarOutput.submission("cpu", json, name, "alice", "env.ddd")).isEmpty();
+        assertThat(OarOutput.submission("cpu", "", name, "alice", "env.bbb")).isEmpty();
     }
 }

@@ -111,8 +111,9 @@ class OarSchedulerIT {
                     assertThat(e.exitCode()).isEqualTo(8);
                     assertThat(e.cluster()).isEqualTo("cpu");
                 });
-        // Staged over SFTP, submitted once, and the staged files removed again.
-        assertThat(perUser.commandsSent("cpu") - before).isEqualTo(3);
+        // alice's account checked once (getent, then cached for this login), staged over SFTP, submitted once, and
+        // the staged files removed again.
+        assertThat(perUser.commandsSent("cpu") - before).isEqualTo(4);
         LocalCluster.assertNoFile(LocalCluster.jobDir("alice", new SpawnKey("alice@example.org", "big")));
     }
 

@@ -258,7 +258,8 @@ public final class ApiServer {
     static int status(SchedulerException.Reason reason) {
         return switch (reason) {
             case UNREACHABLE -> 503;
-            case REJECTED, NOT_ENOUGH_RESOURCES, INVALID_REQUEST, FAILED -> 422;
+            case FORBIDDEN -> 403;
+            case REJECTED, NOT_ENOUGH_RESOURCES, INVALID_REQUEST, NO_ACCOUNT, FAILED -> 422;
         };
     }
 
@@ -269,6 +270,8 @@ public final class ApiServer {
             case NOT_ENOUGH_RESOURCES -> "not_enough_resources";
             case INVALID_REQUEST -> "invalid_request";
             case UNREACHABLE -> "cluster_unreachable";
+            case FORBIDDEN -> "login_forbidden";
+            case NO_ACCOUNT -> "no_account";
             case FAILED -> "oar_failed";
         };
     }

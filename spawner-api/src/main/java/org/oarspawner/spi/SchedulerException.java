@@ -11,6 +11,10 @@ public final class SchedulerException extends RuntimeException {
         INVALID_REQUEST,
         /** The frontend could not be reached over SSH, or a command timed out. */
         UNREACHABLE,
+        /** The login is one the service must never act as (root, a system account). */
+        FORBIDDEN,
+        /** The login has no account on the cluster. */
+        NO_ACCOUNT,
         /** Anything else; see the message and exit code. */
         FAILED
     }

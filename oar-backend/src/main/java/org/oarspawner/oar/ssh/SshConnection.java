@@ -2,16 +2,17 @@ package org.oarspawner.oar.ssh;
 
 import com.jcraft.jsch.ChannelExec;
 import com.jcraft.jsch.ChannelSftp;
-import com.jcraft.jsch.JSch;
 import com.jcraft.jsch.JSchException;
 import com.jcraft.jsch.Session;
 import com.jcraft.jsch.SftpException;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +25,16 @@ import org.slf4j.LoggerFactory;
 public final class SshConnection implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SshConnection.class);
     private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+    /** A command's standard output beyond this is discarded as it streams in (oarstat -fJ of ~3000 jobs fits). */
+    public static final int MAX_STDOUT = 8 << 20;
+    /** A command's standard error beyond this is discarded as it streams in. */
+    public static final int MAX_STDERR = 64 << 10;
+    /** Ends SFTP sessions that outlive the command timeout (a read that blocks on a file swapped for a FIFO). */
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "ssh-sftp-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final SshTarget target;
     private final SshSettings settings;
@@ -37,6 +48,7 @@ public final class SshConnection implements AutoCloseable {
     private int failures;
     private long nextAttemptNanos;
     private String lastError = "";
+    private long lastUseNanos = System.nanoTime();
 
     public interface SftpWork<T> {
         T run(ChannelSftp sftp) throws SftpException;
@@ -78,8 +90,8 @@ public final class SshConnection implements AutoCloseable {
     public CommandResult exec(String command, byte[] stdin) throws SshException {
         acquire();
         try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            BoundedOutput out = new BoundedOutput(MAX_STDOUT);
+            BoundedOutput err = new BoundedOutput(MAX_STDERR);
             ChannelExec channel = (ChannelExec) connectedChannel("exec", c -> {
                 ChannelExec exec = (ChannelExec) c;
                 exec.setCommand(command);
@@ -91,13 +103,20 @@ public final class SshConnection implements AutoCloseable {
                 long deadline = System.nanoTime() + settings.commandTimeout().toNanos();
                 while (!channel.isClosed()) {
                     if (System.nanoTime() > deadline) {
-                        throw new SshException(target + ": command timed out after "
+                        throw SshException.afterSend(target + ": command timed out after "
                                 + settings.commandTimeout().toSeconds() + " s: " + firstWord(command));
                     }
                     Thread.sleep(5);
                 }
-                return new CommandResult(out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8),
-                        channel.getExitStatus());
+                if (channel.getExitStatus() == -1 && !sessionAlive(channel)) {
+                    // The connection went while the command ran: it may or may not have done its work.
+                    throw SshException.afterSend(target + ": the connection was lost while the command ran: " + firstWord(command));
+                }
+                if (out.truncated() || err.truncated()) {
+                    LOG.warn("event=ssh_output_truncated target={} command={} max_stdout={} max_stderr={}", target,
+                            firstWord(command), MAX_STDOUT, MAX_STDERR);
+                }
+                return new CommandResult(out.text(), err.text(), channel.getExitStatus(), out.truncated() || err.truncated());
             } finally {
                 channel.disconnect();
             }
@@ -105,23 +124,79 @@ public final class SshConnection implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new SshException(target + ": interrupted", e);
         } finally {
-            channels.release();
+            released();
         }
     }
 
+    private static boolean sessionAlive(com.jcraft.jsch.Channel channel) {
+        try {
+            return channel.getSession().isConnected();
+        } catch (JSchException e) {
+            return false;
+        }
+    }
+
+    /** SFTP work, ended (and failed) if it outlives the command timeout. */
     public <T> T sftp(SftpWork<T> work) throws SshException {
         acquire();
+        AtomicBoolean expired = new AtomicBoolean();
         try {
             ChannelSftp sftp = (ChannelSftp) connectedChannel("sftp", c -> { });
+            ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> {
+                expired.set(true);
+                sftp.disconnect();
+            }, settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
             try {
                 return work.run(sftp);
             } finally {
+                watchdog.cancel(false);
                 sftp.disconnect();
             }
-        } catch (SftpException e) {
+        } catch (SftpException | RuntimeException e) {
+            if (expired.get()) {
+                throw new SshException(target + ": sftp timed out after " + settings.commandTimeout().toSeconds() + " s", e);
+            }
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
             throw new SshException(target + ": sftp: " + e.getMessage(), e);
         } finally {
-            channels.release();
+            released();
+        }
+    }
+
+    private void released() {
+        synchronized (this) {
+            lastUseNanos = System.nanoTime();
+        }
+        channels.release();
+    }
+
+    /**
+     * Closes the connection if no command or SFTP session has used it for {@code idle} and none is running; the
+     * next use opens it again. Returns whether it closed it.
+     */
+    public synchronized boolean closeIfIdle(Duration idle) {
+        if (session == null || System.nanoTime() - lastUseNanos < idle.toNanos()
+                || channels.availablePermits() < settings.maxChannels() || forwardings() > 0) {
+            return false;
+        }
+        dropSession();
+        // Opening it again later is not a reconnect after a loss.
+        everConnected = false;
+        LOG.info("event=ssh_idle_closed target={} idle_s={}", target, idle.toSeconds());
+        return true;
+    }
+
+    /** The local ports forwarded over this connection now. */
+    public synchronized int forwardings() {
+        if (session == null || !session.isConnected()) {
+            return 0;
+        }
+        try {
+            return session.getPortForwardingL().length;
+        } catch (JSchException e) {
+            return 0;
         }
     }
 
@@ -241,33 +316,9 @@ public final class SshConnection implements AutoCloseable {
     }
 
     private void connect() throws JSchException {
-        String host = target.host();
-        int port = target.port();
-        if (settings.jumpHost().isPresent()) {
-            SshTarget jump = settings.jumpHost().get();
-            jumpSession = newSession(jump, jump.host(), jump.port(), null);
-            jumpSession.connect(millis(settings.connectTimeout()));
-            port = jumpSession.setPortForwardingL("127.0.0.1", 0, target.host(), target.port());
-            host = "127.0.0.1";
-        }
-        // Through a jump host we connect to a local port, but check the frontend's own host key.
-        session = newSession(target, host, port, settings.jumpHost().isPresent() ? target.knownHostsName() : null);
-        session.connect(millis(settings.connectTimeout()));
-    }
-
-    private Session newSession(SshTarget login, String host, int port, String hostKeyAlias) throws JSchException {
-        JSch jsch = new JSch();
-        jsch.setKnownHosts(settings.knownHosts().toString());
-        jsch.addIdentity(login.key().toString());
-        Session s = jsch.getSession(login.user(), host, port);
-        s.setConfig("StrictHostKeyChecking", "yes");
-        s.setConfig("PreferredAuthentications", "publickey");
-        if (hostKeyAlias != null) {
-            s.setHostKeyAlias(hostKeyAlias);
-        }
-        s.setServerAliveInterval(15_000);
-        s.setServerAliveCountMax(3);
-        return s;
+        SshSessions.Opened opened = SshSessions.open(target, settings);
+        session = opened.session();
+        jumpSession = opened.jump();
     }
 
     private synchronized void dropSession() {
@@ -296,11 +347,18 @@ public final class SshConnection implements AutoCloseable {
     }
 
     private static int millis(Duration d) {
-        return (int) Math.min(Integer.MAX_VALUE, d.toMillis());
+        return SshSessions.millis(d);
     }
 
-    private static String firstWord(String command) {
-        int space = command.indexOf(' ');
-        return space < 0 ? command : command.substring(0, space);
+    /** The program a command runs, for messages: after "sudo ... --" when it goes through sudo. */
+    static String firstWord(String command) {
+        String c = command;
+        int sudo = c.indexOf("sudo -n -u ");
+        int dashes = sudo < 0 ? -1 : c.indexOf(" -- ", sudo);
+        if (dashes >= 0) {
+            c = c.substring(dashes + 4);
+        }
+        int space = c.indexOf(' ');
+        return space < 0 ? c : c.substring(0, space);
     }
 }

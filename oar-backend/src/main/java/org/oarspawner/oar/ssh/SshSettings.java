@@ -11,12 +11,23 @@ import java.util.Optional;
  * @param jumpHost       a bastion to go through, as GRICAD's access does
  * @param maxChannels    channels open at once on one connection; keep it under sshd's MaxSessions (10)
  * @param maxBackoff     the longest wait between reconnect attempts after the frontend dropped
+ * @param idleTimeout    a per-user connection (PER_USER identity) unused this long is closed; the next use opens it again
  */
 public record SshSettings(Path knownHosts, Optional<SshTarget> jumpHost, Duration connectTimeout,
-                          Duration commandTimeout, int maxChannels, Duration maxBackoff) {
+                          Duration commandTimeout, int maxChannels, Duration maxBackoff, Duration idleTimeout) {
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
+
     public SshSettings {
         if (maxChannels < 1) {
             throw new IllegalArgumentException("maxChannels must be at least 1");
         }
+        if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+            throw new IllegalArgumentException("idleTimeout must be positive");
+        }
+    }
+
+    public SshSettings(Path knownHosts, Optional<SshTarget> jumpHost, Duration connectTimeout, Duration commandTimeout,
+                       int maxChannels, Duration maxBackoff) {
+        this(knownHosts, jumpHost, connectTimeout, commandTimeout, maxChannels, maxBackoff, DEFAULT_IDLE_TIMEOUT);
     }
 }
