@@ -267,7 +267,7 @@ class OARSpawner(Spawner):
         deadline = loop.time() + self.start_timeout
         parser = EventParser()
         backoff = retry.Backoff(self.retry_first_delay, self.retry_max_delay)
-        shown, progress = set(), 0
+        shown, progress, announced = set(), 0, False
         while True:
             queue = asyncio.Queue()
             parser.reset()
@@ -313,6 +313,12 @@ class OARSpawner(Spawner):
             if outcome == "unreachable":
                 # Most likely a restart: the new process numbers its events from 1 again.
                 parser.last_id = 0
+                if not announced:
+                    announced = True
+                    yield {"progress": progress, "message": "The oarspawner service cannot be reached; waiting for it "
+                                                            "to come back (the job is not lost)"}
+            else:
+                announced = False
             await asyncio.sleep(min(backoff.next(), max(deadline - loop.time(), 0)))
 
     def _stream_outcome(self, fetch, streamed):

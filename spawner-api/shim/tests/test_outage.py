@@ -222,6 +222,7 @@ def test_progress_after_a_restart_reads_the_stream_again_without_repeating_itsel
 
     events, last_ids = asyncio.run(run())
     assert [e["message"] for e in events] == ["Submitted as job 7", "Job 7 is waiting, position 1",
+                                              "The oarspawner service cannot be reached; waiting for it to come back (the job is not lost)",
                                               "Found job 7 on cluster cpu again", "Server ready"]
-    assert [e["progress"] for e in events] == [10, 30, 30, 100]
+    assert [e["progress"] for e in events] == [10, 30, 30, 30, 100]
     assert last_ids[0] == "0" and last_ids[-1] == "0"

@@ -59,7 +59,7 @@ class OrphanIT {
         long ghost = put(hub, "bob", "ghost2");
         hub.stopHub();
         try {
-            LocalCluster.sleep(ORPHAN_GRACE.multipliedBy(3).toMillis());
+            LocalCluster.sleep(ORPHAN_GRACE.multipliedBy(2).toMillis());
             assertThat(jobs("bob", "ghost2")).as("the hub is down: nothing cancelled").containsExactly(ghost);
             assertThat(hub.logSince(mark)).contains("event=hub_unreachable").doesNotContain("event=orphan_cancelled");
         } finally {
