@@ -9,7 +9,7 @@ PID="$STATE/jupyterhub.pid"
 running() { [ -f "$PID" ] && kill -0 "$(cat "$PID")" 2>/dev/null; }
 start() {
   if running; then echo "[hub] already running"; return; fi
-  for f in proxy-token hub-api-token; do
+  for f in proxy-token hub-api-token hub-service-token; do
     [ -s "$STATE/$f" ] || (umask 077; head -c 32 /dev/urandom | base64 -w0 | tr -d '/+=' > "$STATE/$f")
   done
   mkdir -p "$STATE/hub"

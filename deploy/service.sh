@@ -13,6 +13,10 @@ STATE="${OARSPAWNER_DEV_STATE:-/var/lib/oarspawner-dev}"
 if [ -z "${OARSPAWNER_PROXY__API_URL:-}" ] && [ -s "$STATE/proxy-token" ]; then
   export OARSPAWNER_PROXY__API_URL=http://127.0.0.1:8001 OARSPAWNER_PROXY__AUTH_TOKEN_FILE="$STATE/proxy-token"
 fi
+# ... and cancels the jobs of servers that hub has abandoned (hub.orphanGrace, 5 min by default).
+if [ -z "${OARSPAWNER_HUB__API_URL:-}" ] && [ -s "$STATE/hub-service-token" ]; then
+  export OARSPAWNER_HUB__API_URL=http://127.0.0.1:8081/hub/api OARSPAWNER_HUB__API_TOKEN_FILE="$STATE/hub-service-token"
+fi
 port() { echo "${OARSPAWNER_HTTP__PORT:-9081}"; }
 start() {
   if running; then echo "[service] already running (pid $(cat "$PID"))"; return; fi

@@ -49,8 +49,25 @@ c.DummyAuthenticator.password = os.environ.get("OARSPAWNER_DEMO_PASSWORD", "oars
 # A service token for tests and operators' scripts, with the admin role.
 with open(os.path.join(state, "hub-api-token")) as f:
     _api_token = f.read().strip()
-c.JupyterHub.services = [{"name": "oarspawner-admin", "api_token": _api_token}]
-c.JupyterHub.load_roles = [{"name": "admin", "services": ["oarspawner-admin"]}]
+# The oarspawner service reconciles its jobs with the hub's own list of servers: it cancels the job of a server
+# that the hub, reachable, has not known for hub.orphanGrace (a start that failed while the service was down, a
+# stop that never reached it), and never cancels anything while the hub is down. It only reads: its role has just
+# list:users and read:servers. The token is in a file that the service reads too (hub.apiTokenFile there); make
+# it with e.g. `(umask 077; openssl rand -hex 32 > /etc/jupyterhub/oarspawner-hub-token)`.
+with open(os.path.join(state, "hub-service-token")) as f:
+    _reconcile_token = f.read().strip()
+c.JupyterHub.services = [
+    {"name": "oarspawner-admin", "api_token": _api_token},
+    {"name": "oarspawner", "api_token": _reconcile_token},
+]
+c.JupyterHub.load_roles = [
+    {"name": "admin", "services": ["oarspawner-admin"]},
+    {"name": "oarspawner-reconcile", "description": "Read which servers the hub has, to cancel abandoned OAR jobs",
+     "scopes": ["list:users", "read:servers"], "services": ["oarspawner"]},
+]
+# The shim rides out a restart of the service: start() retries until start_timeout, stop() for stop_grace
+# (seconds), poll() reports a server stopped only when the service itself says so.
+c.OARSpawner.stop_grace = 120
 
 c.JupyterHub.db_url = os.environ.get("OARSPAWNER_HUB_DB_URL", "sqlite:///" + os.path.join(state, "jupyterhub.sqlite"))
 c.JupyterHub.cookie_secret_file = os.path.join(state, "jupyterhub_cookie_secret")

@@ -4,18 +4,17 @@ import json
 from urllib.parse import quote
 
 from jupyterhub.spawner import Spawner
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from traitlets import Float, Integer, Unicode, default
 
-from . import form, tokens
+from . import form, retry, tokens
 from .events import EventParser
+from .retry import ServiceError, ServiceUnavailable
 
 DEFAULT_SERVER = "_default"
 RUNNING = ("submitting", "queued", "starting", "ready", "stopping")
 
-
-class ServiceError(Exception):
-    """The service refused or failed a call; the message is the service's own (an admission rule's text, say)."""
+__all__ = ["OARSpawner", "ServiceError", "ServiceUnavailable"]
 
 
 class OARSpawner(Spawner):
@@ -28,6 +27,11 @@ class OARSpawner(Spawner):
     jwt_lifetime = Integer(300, config=True, help="Seconds each token lives.")
     static_token = Unicode("", config=True, help="A ready-made bearer token, instead of signing one.")
     poll_interval_while_starting = Float(0.5, config=True, help="Seconds between status checks while start() waits: the service answers from memory, so this costs OAR nothing.")
+    stop_grace = Float(120, config=True, help="""Seconds stop() keeps trying to reach the service (a restart, a deployment)
+        before it gives up and the hub forgets the server. The service then cancels the job itself once the hub has
+        not known the server for its hub.orphanGrace.""")
+    retry_first_delay = Float(0.5, config=True, help="Seconds before the first retry when the service cannot be reached; doubles on each try.")
+    retry_max_delay = Float(5.0, config=True, help="The most seconds between two tries to reach the service.")
 
     @default("start_timeout")
     def _start_timeout(self):
@@ -61,25 +65,50 @@ class OARSpawner(Spawner):
         return f"/api/v1/users/{quote(self.user.name, safe='@')}/servers/{quote(name, safe='')}"
 
     async def _call(self, method, path, body=None, ok=(200,), timeout=60):
+        """One request. No answer at all (refused, reset, timeout, TLS failure) or a gateway's 502/503/504 raises
+        ServiceUnavailable; any other unexpected status raises ServiceError with the service's message."""
         request = HTTPRequest(self.service_url.rstrip("/") + path, method=method,
                               headers={"Authorization": "Bearer " + self._token(), "Content-Type": "application/json"},
                               body=json.dumps(body) if body is not None else (None if method in ("GET", "DELETE") else ""),
                               request_timeout=timeout)
         try:
             response = await AsyncHTTPClient().fetch(request, raise_error=False)
-        except OSError as e:
-            raise ServiceError(f"the oarspawner service at {self.service_url} cannot be reached: {e}") from e
+        except Exception as e:  # noqa: BLE001 - every transport failure is mapped, anything else re-raised
+            if retry.is_transient(e):
+                raise ServiceUnavailable(f"the oarspawner service at {self.service_url} cannot be reached: "
+                                         f"{type(e).__name__}: {e}", getattr(e, "code", None)) from e
+            raise
         if response.code not in ok:
             try:
                 message = json.loads(response.body)["message"]
             except (ValueError, KeyError, TypeError):
                 message = f"HTTP {response.code} from the oarspawner service"
-            raise ServiceError(message)
+            if retry.is_transient_status(response.code):
+                raise ServiceUnavailable(f"the oarspawner service at {self.service_url} is unavailable: {message}",
+                                         response.code)
+            raise ServiceError(message, response.code)
         return json.loads(response.body) if response.body else None
 
-    async def profiles(self):
+    async def _call_until(self, deadline, method, path, body=None, ok=(200,), timeout=60):
+        """_call, retried with backoff (retry_first_delay doubling to retry_max_delay) while the service cannot be
+        reached, until the event loop's clock passes deadline."""
+        def on_retry(error, delay, tries):
+            if tries == 1 or tries % 10 == 0:
+                self.log.warning("oarspawner: %s %s/%s: %s; try %d, again in %.1f s", method, self.user.name,
+                                 self.name, error, tries, delay)
+
+        async def attempt(left):
+            return await self._call(method, path, body, ok, min(timeout, max(left, 1)))
+
+        result = await retry.until(deadline, attempt, on_retry, self.retry_first_delay, self.retry_max_delay)
+        return result
+
+    def _deadline(self, seconds):
+        return asyncio.get_running_loop().time() + seconds
+
+    async def profiles(self, deadline=None):
         if self._profiles is None:
-            self._profiles = await self._call("GET", "/api/v1/profiles")
+            self._profiles = await self._call_until(deadline or self._deadline(15), "GET", "/api/v1/profiles")
         return self._profiles
 
     # -- the spawn form -----------------------------------------------------------------------------------------
@@ -105,45 +134,60 @@ class OARSpawner(Spawner):
     _submitted = None
 
     async def start(self):
+        # The service may restart while the hub waits (a deployment, a crash): every call is retried until
+        # start_timeout. A PUT retried after a restart finds the job in OAR and answers 200: never a second job.
+        deadline = self._deadline(self.start_timeout)
         # The hub asks for progress() as soon as start() begins: progress() waits until the service knows the
         # server, which it does once it has this PUT.
         self._submitted = asyncio.Event()
         try:
-            options = form.validate(self.user_options or {}, await self.profiles())
+            options = form.validate(self.user_options or {}, await self.profiles(deadline))
             body = dict(options)
             body["command"] = self.cmd + self.get_args() + ["--ip={host}", "--port={port}"]
             body["environment"] = self._environment()
             # Long enough for the service to wait for this server's previous job, stopped a moment ago, to end.
-            server = await self._call("PUT", self._path(), body, ok=(200, 201), timeout=180)
+            server = await self._call_until(deadline, "PUT", self._path(), body, ok=(200, 201), timeout=180)
         finally:
             self._submitted.set()
         self.log.info("oarspawner: %s/%s is %s as job %s on %s", self.user.name, self.name, server["state"],
                       server.get("jobId"), server["cluster"])
-        server = await self._follow(server)
+        try:
+            server = await self._follow(server, deadline)
+        except ServiceError as e:
+            if e.status == 404:
+                raise ServiceError(f"the job of {self.user.name}/{self.name} ended while the oarspawner service "
+                                   f"was restarting; start the server again") from e
+            raise
         if server["state"] == "ready":
             return server["url"]
         raise ServiceError(server.get("message") or f"the job {server['state']}")
 
     async def _follow(self, server=None, deadline=None):
         """The server's state, checked every poll_interval_while_starting until it is ready or has ended, or the
-        loop's clock passes deadline; starts from server, the service's last answer, if given."""
+        loop's clock passes deadline; starts from server, the service's last answer, if given. An unreachable
+        service is retried until deadline."""
         loop = asyncio.get_running_loop()
+        deadline = deadline or self._deadline(self.start_timeout)
         while True:
             if server is not None:
                 self._job = server
-                if server["state"] == "ready" or server["state"] not in RUNNING or (deadline and loop.time() > deadline):
+                if server["state"] == "ready" or server["state"] not in RUNNING or loop.time() > deadline:
                     return server
                 await asyncio.sleep(self.poll_interval_while_starting)
-            server = await self._call("GET", self._path())
+            server = await self._call_until(deadline, "GET", self._path())
 
     async def poll(self):
-        # The service finds the job by (user, server) even when the hub lost this spawner's state.
+        # The service finds the job by (user, server) even when the hub lost this spawner's state. Only the
+        # service's own answer may end a server: while it cannot be reached, the server is still running.
         try:
-            server = await self._call("GET", self._path(), ok=(200,))
+            server = await self._call("GET", self._path(), ok=(200,), timeout=30)
+        except ServiceUnavailable as e:
+            self.log.warning("oarspawner: poll of %s/%s: %s; taken as still running", self.user.name, self.name, e)
+            return None
         except ServiceError as e:
-            if "has no server" in str(e):
+            if e.status == 404:
                 return 0
-            self.log.warning("oarspawner: poll of %s/%s failed: %s", self.user.name, self.name, e)
+            self.log.warning("oarspawner: poll of %s/%s failed: %s; taken as still running", self.user.name, self.name, e)
             return None
         if server["state"] in RUNNING:
             return None
@@ -152,7 +196,11 @@ class OARSpawner(Spawner):
     async def get_url(self):
         # The hub asks this after a restart, of every server poll() says is alive. A server that was still
         # queued when the hub went down is the same OAR job: wait for it, rather than let the hub drop it.
-        server = await self._follow(deadline=asyncio.get_running_loop().time() + self.start_timeout)
+        try:
+            server = await self._follow(deadline=self._deadline(self.start_timeout))
+        except ServiceUnavailable as e:
+            self.log.warning("oarspawner: %s/%s: %s; keeping the server, poll() will tell", self.user.name, self.name, e)
+            return self.server.url
         if server["state"] == "ready":
             return server["url"]
         if server["state"] not in RUNNING:
@@ -165,7 +213,15 @@ class OARSpawner(Spawner):
         return self.server.url
 
     async def stop(self, now=False):
-        await self._call("DELETE", self._path(), ok=(202, 204))
+        # Once stop() returns or raises, the hub forgets the server: keep trying through a service restart.
+        try:
+            await self._call_until(self._deadline(self.stop_grace), "DELETE", self._path(), ok=(202, 204))
+        except ServiceUnavailable as e:
+            job = getattr(self, "_job", None) or {}
+            self.log.error("oarspawner: could not stop %s/%s (job %s) within stop_grace=%ss: %s. The service cancels "
+                           "the job once the hub has not known this server for its hub.orphanGrace.", self.user.name,
+                           self.name, job.get("jobId"), self.stop_grace, e)
+            raise
 
     def get_state(self):
         state = super().get_state()
@@ -190,7 +246,7 @@ class OARSpawner(Spawner):
         # soon as the service knows the server, so that "Submitting the job" shows meanwhile.
         while not self._submitted.is_set():
             try:
-                await self._call("GET", self._path())
+                await self._call("GET", self._path(), timeout=10)
                 return
             except ServiceError:
                 try:
@@ -199,39 +255,94 @@ class OARSpawner(Spawner):
                     pass
 
     async def progress(self):
-        """Relays the service's events: submitted, queue position and estimated start, node, ready."""
+        """Relays the service's events: submitted, queue position and estimated start, node, ready.
+
+        A dropped stream is resumed with Last-Event-ID. When the service could not be reached in between, it has
+        most likely restarted, and its event ids start again from 1: the stream is then read from the start, and
+        a message already shown is not shown again. Progress never goes backwards. The hub stops this generator
+        once start() has returned."""
         if self._submitted is not None:
             await self._wait_until_known()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.start_timeout
         parser = EventParser()
-        queue = asyncio.Queue()
+        backoff = retry.Backoff(self.retry_first_delay, self.retry_max_delay)
+        shown, progress, announced = set(), 0, False
+        while True:
+            queue = asyncio.Queue()
+            parser.reset()
+            streamed = []
 
-        def on_chunk(chunk):
-            for event in parser.feed(chunk.decode("utf-8")):
-                queue.put_nowait(event)
+            def on_chunk(chunk, parser=parser, queue=queue, streamed=streamed):
+                streamed.append(True)
+                for event in parser.feed(chunk):
+                    queue.put_nowait(event)
 
-        request = HTTPRequest(self.service_url.rstrip("/") + self._path() + "/events",
-                              headers={"Authorization": "Bearer " + self._token(), "Last-Event-ID": str(parser.last_id)},
-                              streaming_callback=on_chunk, request_timeout=self.start_timeout)
-        fetch = asyncio.ensure_future(AsyncHTTPClient().fetch(request, raise_error=False))
+            request = HTTPRequest(self.service_url.rstrip("/") + self._path() + "/events",
+                                  headers={"Authorization": "Bearer " + self._token(), "Last-Event-ID": str(parser.last_id)},
+                                  streaming_callback=on_chunk, request_timeout=max(deadline - loop.time(), 1))
+            fetch = asyncio.ensure_future(AsyncHTTPClient().fetch(request, raise_error=False))
+            outcome = None
+            try:
+                while outcome is None:
+                    getter = asyncio.ensure_future(queue.get())
+                    done, _ = await asyncio.wait({getter, fetch}, return_when=asyncio.FIRST_COMPLETED)
+                    events = []
+                    if getter in done:
+                        events.append(getter.result())
+                    else:
+                        getter.cancel()
+                        outcome = self._stream_outcome(fetch, bool(streamed))
+                        while not queue.empty():
+                            events.append(queue.get_nowait())
+                    for event in events:
+                        backoff.reset()
+                        final = bool(event.get("ready") or event.get("failed"))
+                        message = event.get("message", "")
+                        progress = max(progress, event.get("progress", 0))
+                        if final or message not in shown:
+                            shown.add(message)
+                            yield {"progress": progress, "message": message}
+                        if final:
+                            return
+            finally:
+                if not fetch.done():
+                    fetch.cancel()
+            if outcome == "stop" or loop.time() > deadline:
+                return
+            if outcome == "unreachable":
+                # Most likely a restart: the new process numbers its events from 1 again.
+                parser.last_id = 0
+                if not announced:
+                    announced = True
+                    yield {"progress": progress, "message": "The oarspawner service cannot be reached; waiting for it "
+                                                            "to come back (the job is not lost)"}
+            else:
+                announced = False
+            await asyncio.sleep(min(backoff.next(), max(deadline - loop.time(), 0)))
+
+    def _stream_outcome(self, fetch, streamed):
+        """How an event stream ended without a final event: 'dropped' (it had started: resume it), 'unreachable'
+        (no answer, or a gateway's 5xx: retry), 'unknown' (404: the restarted service does not know the server
+        until start()'s PUT gets through again: retry) or 'stop' (refused: give up)."""
         try:
-            while True:
-                getter = asyncio.ensure_future(queue.get())
-                done, _ = await asyncio.wait({getter, fetch}, return_when=asyncio.FIRST_COMPLETED)
-                if getter in done:
-                    event = getter.result()
-                    yield {"progress": event.get("progress", 0), "message": event.get("message", "")}
-                    if event.get("ready") or event.get("failed"):
-                        return
-                else:
-                    getter.cancel()
-                    response = fetch.result()
-                    if response.code != 200:
-                        self.log.warning("oarspawner: progress of %s/%s: HTTP %s from the service", self.user.name,
-                                         self.name, response.code)
-                    while not queue.empty():
-                        event = queue.get_nowait()
-                        yield {"progress": event.get("progress", 0), "message": event.get("message", "")}
-                    return
-        finally:
-            if not fetch.done():
-                fetch.cancel()
+            response = fetch.result()
+        except Exception as e:  # noqa: BLE001 - classified here, re-raised when not a transport failure
+            if not retry.is_transient(e):
+                raise
+            if streamed:
+                self.log.info("oarspawner: progress of %s/%s dropped: %s; resuming", self.user.name,
+                              self.name, e)
+                return "dropped"
+            self.log.info("oarspawner: progress of %s/%s: %s: %s; reconnecting", self.user.name, self.name,
+                          type(e).__name__, e)
+            return "unreachable"
+        if response.code == 200:
+            return "dropped"
+        if retry.is_transient_status(response.code):
+            return "unreachable"
+        if response.code == 404:
+            return "unknown"
+        self.log.warning("oarspawner: progress of %s/%s: HTTP %s from the service", self.user.name, self.name,
+                         response.code)
+        return "stop"

@@ -10,17 +10,25 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.oarspawner.config.ConfigException;
+import org.oarspawner.config.ConfigNode;
 import org.oarspawner.config.ServiceConfig;
 import org.oarspawner.http.ApiServer;
+import org.oarspawner.hub.HubClient;
+import org.oarspawner.hub.HubConfig;
+import org.oarspawner.hub.OrphanReaper;
 import org.oarspawner.metrics.MicrometerMetrics;
 import org.oarspawner.oar.OarClusterConfig;
 import org.oarspawner.oar.OarClusterConfigs;
 import org.oarspawner.oar.OarScheduler;
 import org.oarspawner.proxy.ChpRouteRegistry;
 import org.oarspawner.spawn.Retention;
+import org.oarspawner.spawn.Spawn;
 import org.oarspawner.spawn.SpawnManager;
+import org.oarspawner.spi.SpawnKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,8 +47,11 @@ public final class Main {
                 : System.getenv().getOrDefault("OARSPAWNER_CONFIG", "/etc/oarspawner/oarspawner.yaml"));
         ServiceConfig config;
         List<OarClusterConfig> clusters;
+        Optional<HubConfig> hub;
         try {
-            config = ServiceConfig.load(file, System.getenv());
+            ConfigNode root = ConfigNode.load(file, System.getenv());
+            config = ServiceConfig.from(root);
+            hub = HubConfig.from(root);
             clusters = OarClusterConfigs.from(config.clusters());
         } catch (ConfigException e) {
             System.err.println("oarspawner: bad configuration in " + file + ": " + e.getMessage());
@@ -59,13 +70,31 @@ public final class Main {
         manager[0] = new SpawnManager(vertx, scheduler, config.pollTick(), config.startTimeout(), Clock.system(config.timeZone()), metrics,
                 routes, config.proxy().map(ServiceConfig.Proxy::baseUrl).orElse("/"),
                 new Retention(config.spawns().retention(), config.spawns().maxEnded()));
+        // Reconciles with the hub's own list of servers only once the spawns are known again from OAR.
+        Optional<OrphanReaper> reaper = hub.map(h -> new OrphanReaper(vertx, h, new HubClient(vertx, h.apiUrl(), h.token(),
+                Duration.ofSeconds(10)), new OrphanReaper.Spawns() {
+                    @Override
+                    public Future<List<Spawn.View>> list() {
+                        return manager[0].list();
+                    }
+
+                    @Override
+                    public Future<?> stop(SpawnKey key) {
+                        return manager[0].stop(key);
+                    }
+                }, metrics, Clock.system(config.timeZone())));
+        if (reaper.isEmpty()) {
+            LOG.info("event=orphan_reaper_disabled reason=\"no hub section in the configuration\"");
+        }
         recoverUntilDone(vertx, manager[0], config)
+                .onSuccess(n -> reaper.ifPresent(OrphanReaper::start))
                 .compose(n -> new ApiServer(vertx, config, manager[0], scheduler, registry).start())
                 .onFailure(e -> {
                     LOG.error("event=start_failed error=\"{}\"", e.getMessage());
                     System.exit(1);
                 });
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            reaper.ifPresent(OrphanReaper::close);
             manager[0].close();
             scheduler.close();
         }));

@@ -33,12 +33,16 @@ final class HubStack implements AutoCloseable {
     static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
     static final String HUB = "http://127.0.0.1:8000";
     static final String INSTANCE = "hubit";
+    /** The hub reconciliation's grace in the hub ITs: short, so that OrphanIT sees it end, and every other hub IT
+     * runs with the reaper on (none of their servers may be cancelled). */
+    static final Duration ORPHAN_GRACE = Duration.ofSeconds(15);
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final String hubDbUrl;
     private final String hubToken;
     private final Path serviceLog;
     private Process service;
+    private Map<String, String> overrides = Map.of();
 
     private HubStack(String hubDbUrl) throws Exception {
         this.hubDbUrl = hubDbUrl;
@@ -85,6 +89,24 @@ final class HubStack implements AutoCloseable {
     /** (Re)starts the service with the platform's configuration plus these environment overrides. */
     void restartService(Map<String, String> overrides) throws Exception {
         stopService();
+        startService(overrides);
+    }
+
+    /** SIGKILL: the service gets no chance to clean anything up. */
+    void killService() throws InterruptedException {
+        service.destroyForcibly();
+        if (!service.waitFor(20, TimeUnit.SECONDS)) {
+            throw new AssertionError("the service did not die on SIGKILL");
+        }
+    }
+
+    /** Starts the service (not running) with the overrides of the last start; returns once it is ready. */
+    void startService() throws Exception {
+        startService(overrides);
+    }
+
+    private void startService(Map<String, String> overrides) throws Exception {
+        this.overrides = overrides;
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 ROOT.resolve("deploy/config/oarspawner.yaml").toString())
@@ -93,7 +115,11 @@ final class HubStack implements AutoCloseable {
                 "OARSPAWNER_INSTANCE", INSTANCE,
                 "OARSPAWNER_POLL_TICK", "500ms",
                 "OARSPAWNER_PROXY__API_URL", "http://127.0.0.1:8001",
-                "OARSPAWNER_PROXY__AUTH_TOKEN_FILE", LocalCluster.STATE.resolve("proxy-token").toString()));
+                "OARSPAWNER_PROXY__AUTH_TOKEN_FILE", LocalCluster.STATE.resolve("proxy-token").toString(),
+                "OARSPAWNER_HUB__API_URL", "http://127.0.0.1:8081/hub/api",
+                "OARSPAWNER_HUB__API_TOKEN_FILE", LocalCluster.STATE.resolve("hub-service-token").toString(),
+                "OARSPAWNER_HUB__ORPHAN_GRACE", ORPHAN_GRACE.toSeconds() + "s",
+                "OARSPAWNER_HUB__CHECK_INTERVAL", "1s"));
         env.putAll(overrides);
         pb.environment().putAll(env);
         service = pb.start();
@@ -111,6 +137,74 @@ final class HubStack implements AutoCloseable {
             Thread.sleep(200);
         }
         throw new AssertionError("the service did not answer: " + Files.readString(serviceLog));
+    }
+
+    /** Where the service's log ends now: {@link #awaitLog} looks only past it. */
+    long logMark() {
+        return serviceLog.toFile().length();
+    }
+
+    /** Waits, looking every 10 ms, for a line of the service's log past mark that contains every fragment; returns it. */
+    String awaitLog(long mark, Duration timeout, String... fragments) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (String line : logSince(mark).split("\n")) {
+                if (java.util.Arrays.stream(fragments).allMatch(line::contains)) {
+                    return line;
+                }
+            }
+            LocalCluster.sleep(10);
+        }
+        throw new AssertionError("no line with " + List.of(fragments) + " in the service's log within " + timeout.toSeconds() + " s");
+    }
+
+    /** The service's log past mark. */
+    String logSince(long mark) {
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(serviceLog.toFile(), "r")) {
+            f.seek(Math.min(mark, f.length()));
+            byte[] b = new byte[(int) (f.length() - f.getFilePointer())];
+            f.readFully(b);
+            return new String(b, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Stops the hub and its proxy (deploy/hub.sh stop); the servers, OAR jobs, stay. */
+    void stopHub() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("bash", ROOT.resolve("deploy/hub.sh").toString(), "stop").redirectErrorStream(true);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new AssertionError("deploy/hub.sh stop failed: " + out);
+        }
+    }
+
+    /** A call to the service's own API with a hub token, as the shim makes it (behind the hub's back, here). */
+    HttpResponse<String> service(String method, String path, JsonObject body) {
+        try {
+            String secret = Files.readString(LocalCluster.STATE.resolve("jwt-secret")).strip();
+            io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+            String token;
+            try {
+                token = io.vertx.ext.auth.jwt.JWTAuth.create(vertx, new io.vertx.ext.auth.jwt.JWTAuthOptions().addPubSecKey(
+                                new io.vertx.ext.auth.PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret)))
+                        .generateToken(new JsonObject().put("sub", "jupyterhub").put("roles", new io.vertx.core.json.JsonArray().add("hub")),
+                                new io.vertx.ext.auth.JWTOptions().setIssuer("jupyterhub").setAudience(List.of("oarspawner"))
+                                        .setExpiresInSeconds(300));
+            } finally {
+                vertx.close();
+            }
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:9081" + path))
+                    .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body.encode()));
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IllegalStateException(method + " " + path + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private void stopService() throws InterruptedException {
@@ -180,6 +274,20 @@ final class HubStack implements AutoCloseable {
     /** The ids of the OAR jobs, not yet ended, that this stack's service holds for a user's server. */
     static List<Long> jobs(String user, String server) {
         return jobsWhere("job_name like 'oarspawner:" + INSTANCE + ":%:" + user + ":" + server + "'");
+    }
+
+    /**
+     * Every OAR job, in any state (ended ones too), that this stack's service submitted for a user's server since
+     * an instant: a second job made and then cancelled shows here.
+     */
+    static List<Long> jobsEver(String user, String server, java.time.Instant since) {
+        String out = LocalCluster.run("oarstat", "-J", "--sql", "job_name like 'oarspawner:" + INSTANCE + ":%:" + user + ":"
+                + server + "' and submission_time >= " + since.getEpochSecond());
+        List<Long> ids = new ArrayList<>();
+        if (!out.isBlank()) {
+            new JsonObject(out).fieldNames().forEach(id -> ids.add(Long.parseLong(id)));
+        }
+        return ids;
     }
 
     private static List<Long> jobsWhere(String where) {

@@ -17,7 +17,7 @@ import org.oarspawner.spi.SchedulerMetrics;
  * Prometheus meters, named in JupyterHub's style with the prefix oarspawner_. Every label value is registered
  * at start, so each series exists before its first event.
  */
-public final class MicrometerMetrics implements SpawnMetrics, SchedulerMetrics {
+public final class MicrometerMetrics implements SpawnMetrics, SchedulerMetrics, HubMetrics {
     public static final String SPAWN_DURATION = "oarspawner.spawn.duration";
     public static final String QUEUE_WAIT = "oarspawner.queue.wait";
     public static final String RUNNING_TO_READY = "oarspawner.running.to.ready";
@@ -25,6 +25,8 @@ public final class MicrometerMetrics implements SpawnMetrics, SchedulerMetrics {
     public static final String OAR_COMMAND = "oarspawner.oar.command.duration";
     public static final String SSH_RECONNECTS = "oarspawner.ssh.reconnects";
     public static final String POLLS = "oarspawner.polls";
+    public static final String ORPHANS_CANCELLED = "oarspawner.orphans.cancelled";
+    public static final String HUB_CHECKS = "oarspawner.hub.checks";
 
     private static final Duration[] BUCKETS = {Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5),
         Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofMinutes(5),
@@ -40,6 +42,9 @@ public final class MicrometerMetrics implements SpawnMetrics, SchedulerMetrics {
     private final Map<String, Map<Command, Map<Outcome, Timer>>> commands = new HashMap<>();
     private final Map<String, Counter> reconnects = new HashMap<>();
     private final Map<String, Counter> polls = new HashMap<>();
+    private final Map<String, Counter> orphans = new HashMap<>();
+    private final Counter hubAnswered;
+    private final Counter hubUnavailable;
 
     /** @param spawnsIn counts the spawns of a cluster in a state, for the spawns gauge */
     public MicrometerMetrics(MeterRegistry registry, Collection<String> clusters, ToIntBiFunction<String, SpawnState> spawnsIn) {
@@ -71,7 +76,14 @@ public final class MicrometerMetrics implements SpawnMetrics, SchedulerMetrics {
                     .tags("cluster", cluster).register(registry));
             polls.put(cluster, Counter.builder(POLLS).description("Poll ticks that sent a status command")
                     .tags("cluster", cluster).register(registry));
+            orphans.put(cluster, Counter.builder(ORPHANS_CANCELLED)
+                    .description("Jobs cancelled because the reachable hub had not known their server for hub.orphanGrace")
+                    .tags("cluster", cluster).register(registry));
         }
+        hubAnswered = Counter.builder(HUB_CHECKS).description("Checks of the hub's servers, by outcome")
+                .tags("outcome", "answered").register(registry);
+        hubUnavailable = Counter.builder(HUB_CHECKS).description("Checks of the hub's servers, by outcome")
+                .tags("outcome", "unavailable").register(registry);
     }
 
     private static Timer timer(MeterRegistry registry, String name, String description, Duration[] buckets, String... tags) {
@@ -115,6 +127,19 @@ public final class MicrometerMetrics implements SpawnMetrics, SchedulerMetrics {
     @Override
     public void reconnected(String cluster) {
         Counter c = reconnects.get(cluster);
+        if (c != null) {
+            c.increment();
+        }
+    }
+
+    @Override
+    public void hubChecked(boolean answered) {
+        (answered ? hubAnswered : hubUnavailable).increment();
+    }
+
+    @Override
+    public void orphanCancelled(String cluster) {
+        Counter c = orphans.get(cluster);
         if (c != null) {
             c.increment();
         }
