@@ -179,7 +179,7 @@ final class HubStack implements AutoCloseable {
 
     /** The ids of the OAR jobs, not yet ended, that this stack's service holds for a user's server. */
     static List<Long> jobs(String user, String server) {
-        return jobsWhere("job_name like 'oarspawner:" + INSTANCE + ":%:" + user + ":" + server + "'");
+        return jobsWhere("job_name like 'oarspawner:" + INSTANCE + ":%:" + user + ":" + server + ":%'");
     }
 
     private static List<Long> jobsWhere(String where) {

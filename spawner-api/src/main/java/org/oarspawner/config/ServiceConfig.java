@@ -20,7 +20,7 @@ import org.oarspawner.spi.Grammar;
 public record ServiceConfig(String instance, String host, int port, Optional<Tls> tls, Jwt jwt, boolean openOps,
                             Duration pollTick, Duration startTimeout, LoginMapping logins,
                             Map<String, ClusterLimits> limits, Map<String, Profile> profiles, ConfigNode clusters,
-                            Optional<Proxy> proxy, ZoneId timeZone) {
+                            Optional<Proxy> proxy, ZoneId timeZone, String jobNameKey) {
 
     /** configurable-http-proxy's API, whose routes the service keeps in step with the spawns. */
     public record Proxy(String apiUrl, String token, String baseUrl) {
@@ -58,12 +58,30 @@ public record ServiceConfig(String instance, String host, int port, Optional<Tls
         }
         Map<String, Profile> profiles = new LinkedHashMap<>();
         root.optionalChild("profiles").ifPresent(p -> p.children().forEach((name, n) -> profiles.put(name, profile(name, n, limits))));
+        Jwt jwt = jwt(root.child("jwt"));
         return new ServiceConfig(instance, http.string("host", "127.0.0.1"), http.integer("port", 9081, 0, 65535), tls,
-                jwt(root.child("jwt")), http.bool("openOps", true),
+                jwt, http.bool("openOps", true),
                 root.duration("pollTick", Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofMinutes(10)),
                 root.duration("startTimeout", Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofHours(2)),
                 LoginMapping.from(root.optionalChild("logins")), limits, profiles, clusters,
-                root.optionalChild("proxy").map(ServiceConfig::proxy), timeZone(root));
+                root.optionalChild("proxy").map(ServiceConfig::proxy), timeZone(root), jobNameKey(root, jwt));
+    }
+
+    /**
+     * The secret that tags this service's OAR job names, so that a job a user named like ours is never taken for a
+     * spawn: jobNameKeyFile, else one derived from the JWT's HMAC secret. Keep it across restarts and upgrades: a new
+     * key disowns the running jobs.
+     */
+    private static String jobNameKey(ConfigNode root, Jwt jwt) {
+        if (root.optionalString("jobNameKeyFile").isEmpty()) {
+            return jwt.hmacSecret().map(s -> "derived-from-jwt-secret:" + s).orElseThrow(() -> root.error("jobNameKeyFile",
+                    "is required when jwt has no hmacSecretFile (e.g. head -c 48 /dev/urandom | base64 > the file)"));
+        }
+        String key = read(root, "jobNameKeyFile").strip();
+        if (key.length() < 32) {
+            throw root.error("jobNameKeyFile", "must hold at least 32 characters (e.g. head -c 48 /dev/urandom | base64)");
+        }
+        return key;
     }
 
     /** The zone of the times users read in progress messages (an estimated start): the site's, e.g. Europe/Paris. */

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.function.ToIntBiFunction;
 import org.oarspawner.spawn.SpawnState;
+import org.oarspawner.spi.IgnoredJob;
 import org.oarspawner.spi.SchedulerMetrics;
 
 /**
@@ -25,6 +26,7 @@ public final class MicrometerMetrics implements SpawnMetrics, SchedulerMetrics {
     public static final String OAR_COMMAND = "oarspawner.oar.command.duration";
     public static final String SSH_RECONNECTS = "oarspawner.ssh.reconnects";
     public static final String POLLS = "oarspawner.polls";
+    public static final String JOBS_IGNORED = "oarspawner.jobs.ignored";
 
     private static final Duration[] BUCKETS = {Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5),
         Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofMinutes(5),
@@ -40,6 +42,7 @@ public final class MicrometerMetrics implements SpawnMetrics, SchedulerMetrics {
     private final Map<String, Map<Command, Map<Outcome, Timer>>> commands = new HashMap<>();
     private final Map<String, Counter> reconnects = new HashMap<>();
     private final Map<String, Counter> polls = new HashMap<>();
+    private final Map<String, Map<IgnoredJob, Counter>> ignored = new HashMap<>();
 
     /** @param spawnsIn counts the spawns of a cluster in a state, for the spawns gauge */
     public MicrometerMetrics(MeterRegistry registry, Collection<String> clusters, ToIntBiFunction<String, SpawnState> spawnsIn) {
@@ -71,6 +74,13 @@ public final class MicrometerMetrics implements SpawnMetrics, SchedulerMetrics {
                     .tags("cluster", cluster).register(registry));
             polls.put(cluster, Counter.builder(POLLS).description("Poll ticks that sent a status command")
                     .tags("cluster", cluster).register(registry));
+            Map<IgnoredJob, Counter> byReason = new EnumMap<>(IgnoredJob.class);
+            for (IgnoredJob why : IgnoredJob.values()) {
+                byReason.put(why, Counter.builder(JOBS_IGNORED)
+                        .description("Jobs named like this service's that were not taken for a spawn (someone's: never cancelled)")
+                        .tags("cluster", cluster, "reason", label(why)).register(registry));
+            }
+            ignored.put(cluster, byReason);
         }
     }
 
@@ -117,6 +127,14 @@ public final class MicrometerMetrics implements SpawnMetrics, SchedulerMetrics {
         Counter c = reconnects.get(cluster);
         if (c != null) {
             c.increment();
+        }
+    }
+
+    @Override
+    public void jobIgnored(String cluster, IgnoredJob why) {
+        Map<IgnoredJob, Counter> c = ignored.get(cluster);
+        if (c != null) {
+            c.get(why).increment();
         }
     }
 

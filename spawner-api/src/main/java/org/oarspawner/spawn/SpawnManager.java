@@ -20,8 +20,10 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.oarspawner.metrics.SpawnMetrics;
+import org.oarspawner.spi.IgnoredJob;
 import org.oarspawner.spi.JobRequest;
 import org.oarspawner.spi.JobState;
 import org.oarspawner.spi.JobStatus;
@@ -161,8 +163,12 @@ public final class SpawnManager implements AutoCloseable {
         });
     }
 
-    /** Rebuilds the spawns from OAR's jobs of this instance; call at start, before serving. Returns how many. */
-    public Future<Integer> recover() {
+    /**
+     * Rebuilds the spawns from OAR's jobs of this instance; call at start, before serving. Returns how many.
+     * The scheduler gives only jobs whose names it made; a job is a user's spawn only if OAR's owner is also the
+     * login that {@code loginOf} gives that user now. Any other is someone's: logged, counted, never cancelled.
+     */
+    public Future<Integer> recover(Function<String, Optional<String>> loginOf) {
         return onContext(() -> {
             List<Future<List<JobStatus>>> found = scheduler.clusters().stream().map(scheduler::findActive).toList();
             return Future.all(found).map(all -> {
@@ -170,6 +176,13 @@ public final class SpawnManager implements AutoCloseable {
                 for (Future<List<JobStatus>> f : found) {
                     for (JobStatus j : f.result()) {
                         SpawnKey key = j.key().orElseThrow();
+                        if (!loginOf.apply(key.user()).map(j.ref().login()::equals).orElse(false)) {
+                            metrics.jobIgnored(j.ref().cluster(), IgnoredJob.FOREIGN_OWNER);
+                            LOG.warn("event=job_ignored reason=foreign_owner cluster={} job={} owner={} user={} server={} login={}",
+                                    j.ref().cluster(), j.ref().id(), j.ref().login(), key.user(), key.server(),
+                                    loginOf.apply(key.user()).orElse(""));
+                            continue;
+                        }
                         Spawn known = spawns.get(key);
                         if (known != null && known.job != null && known.job.id() == j.ref().id()) {
                             continue;
@@ -330,7 +343,12 @@ public final class SpawnManager implements AutoCloseable {
         s.checking = true;
         Future<Boolean> check = s.target != null ? answers(s)
                 : scheduler.endpoint(s.job, s.key).compose(e -> {
-                    if (e.isEmpty()) {
+                    if (e.isEmpty() || s.state != SpawnState.STARTING) {
+                        return Future.succeededFuture(false);
+                    }
+                    Optional<String> refused = EndpointRule.refusal(e.get(), s.nodes);
+                    if (refused.isPresent()) {
+                        refuseEndpoint(s, e.get(), refused.get());
                         return Future.succeededFuture(false);
                     }
                     s.endpoint = e.get();
@@ -362,6 +380,17 @@ public final class SpawnManager implements AutoCloseable {
                 emit(s, SpawnState.READY, 100, "Server ready at " + s.target);
             }
         });
+    }
+
+    /** No request goes to an endpoint the job may not have: the spawn fails and its job is cancelled. */
+    private void refuseEndpoint(Spawn s, org.oarspawner.spi.Endpoint e, String why) {
+        LOG.warn("event=endpoint_refused user={} server={} cluster={} job={} host={} port={} nodes={}", s.key.user(),
+                s.key.server(), s.cluster, s.job.id(), e.host(), e.port(), String.join(",", s.nodes));
+        s.failure = FailureReason.ENDPOINT_REFUSED;
+        recordOutcome(s, SpawnMetrics.Status.ENDPOINT_REFUSED);
+        emit(s, SpawnState.FAILED, 100, "Job " + s.job.id() + " is cancelled: " + why
+                + ". The notebook must listen on the node OAR gave the job; tell your administrators if you did not change this.");
+        cancelOnce(s).onComplete(x -> cleanUpAndSettle(s));
     }
 
     /** Any HTTP answer means the notebook listens; the hub then checks its own URL. */
