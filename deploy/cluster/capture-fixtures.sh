@@ -9,13 +9,23 @@ as() { ssh -o BatchMode=yes -o UserKnownHostsFile="$STATE/known_hosts" -i "$STAT
 cap() { # name user command
   as "$2" "$3" > "$OUT/$1.stdout" 2> "$OUT/$1.stderr"; echo $? > "$OUT/$1.rc"; echo "$3" > "$OUT/$1.cmd"
 }
+# Job names as the service makes them, tagged with the tests' key (LocalCluster.JOB_NAME_KEY).
+name_of() { # cluster user server login
+  /usr/bin/python3 -c 'import base64, hmac, hashlib, sys
+body = "oarspawner:dev:%s:%s:%s" % tuple(sys.argv[1:4])
+tag = hmac.new(b"oarspawner-tests-job-name-key-0123456789", (body + "\n" + sys.argv[4]).encode(), hashlib.sha256).digest()[:9]
+print(body + ":" + base64.urlsafe_b64encode(tag).decode().rstrip("="))' "$@"
+}
 id_of() { grep -oE 'OAR_JOB_ID=[0-9]+' "$OUT/$1.stdout" | cut -d= -f2; }
 wait_state() { # id state
   for _ in $(seq 100); do as alice "oarstat -s -j $1" | grep -q ": $2" && return 0; sleep 0.3; done; echo "job $1 never reached $2" >&2
 }
-cap oarsub_cpu alice "oarsub --name 'oarspawner:dev:cpu:alice:' --property \"cluster='cpu'\" --resource /nodes=1/core=4,walltime=0:05:00 'sleep 300'"
-cap oarsub_gpu alice "oarsub --name 'oarspawner:dev:gpu:alice:gpu' --project pr-training --property \"(cluster='gpu') AND gpumodel='A100'\" --resource /nodes=1/gpu=1,walltime=0:05:00 'sleep 300'"
+cap oarsub_cpu alice "oarsub --name '$(name_of cpu alice '' alice)' --property \"cluster='cpu'\" --resource /nodes=1/core=4,walltime=0:05:00 'sleep 300'"
+cap oarsub_gpu alice "oarsub --name '$(name_of gpu alice gpu alice)' --project pr-training --property \"(cluster='gpu') AND gpumodel='A100'\" --resource /nodes=1/gpu=1,walltime=0:05:00 'sleep 300'"
 cpu=$(id_of oarsub_cpu); gpu=$(id_of oarsub_gpu)
+# A job of alice's named like bob's server: untagged, and tagged with bob's tag (copied from oarstat).
+cap oarsub_forged alice "oarsub --name 'oarspawner:dev:cpu:bob:' --property \"cluster='cpu'\" --resource /nodes=1/core=1,walltime=0:05:00 'sleep 300'"
+cap oarsub_copied alice "oarsub --name '$(name_of cpu bob '' bob)' --property \"cluster='cpu'\" --resource /nodes=1/core=1,walltime=0:05:00 'sleep 300'"
 cap oarsub_waiting bob "oarsub --project pr-training --property \"cluster='cpu'\" --resource /nodes=1/core=1,walltime=0:05:00 'sleep 300'"
 waiting=$(id_of oarsub_waiting)
 wait_state "$cpu" Running; wait_state "$gpu" Running; sleep 1
@@ -38,6 +48,7 @@ sleep 25
 cap oarstat_ended alice "oarstat -fJ -j $cpu -j $waiting -j $(id_of oarsub_exit3) -j $(id_of oarsub_badcmd) -j $(id_of oarsub_walltime) -j $hold"
 cap oarstat_string_ids alice "oarstat -fJ -j $gpu"
 cap oardel_gpu alice "oardel $gpu"
+as alice "oardel $(id_of oarsub_forged) $(id_of oarsub_copied)" >/dev/null 2>&1
 cap oardel_hold alice "oardel $hold"
 sleep 3
 cap oardel_already_killed alice "oardel $cpu"

@@ -152,6 +152,9 @@ make_user() { # name
 users() {
   getent group oarusers >/dev/null || groupadd oarusers
   for u in $USERS; do make_user "$u"; done
+  # A login outside the service's login grammar (dotted, as some sites have): its jobs must not stop the service's
+  # recovery. It submits from a local shell only.
+  id carol.x >/dev/null 2>&1 || useradd --badname -m -s /bin/bash -G oarusers carol.x
   id "$SERVICE_ACCOUNT" >/dev/null 2>&1 || useradd -m -s /bin/bash "$SERVICE_ACCOUNT"
   usermod -p '*' "$SERVICE_ACCOUNT"
   # The service account itself submits nothing; it is not in oarusers.
@@ -168,6 +171,8 @@ users() {
   chmod 600 "$STATE"/keys/*
   # The shared HS256 secret the hub shim and the service use for JWTs in the local platform.
   [ -s "$STATE/jwt-secret" ] || (umask 077; head -c 48 /dev/urandom | base64 -w0 > "$STATE/jwt-secret")
+  # The service's key for job-name tags (jobNameKeyFile): only names it made verify at restart.
+  [ -s "$STATE/job-name-key" ] || (umask 077; head -c 48 /dev/urandom | base64 -w0 > "$STATE/job-name-key")
   ssh-keyscan -p 22 -t ed25519,rsa,ecdsa localhost 127.0.0.1 > "$STATE/known_hosts" 2>/dev/null
   [ -s "$STATE/known_hosts" ] || { log "ssh-keyscan found no host key on localhost:22"; exit 1; }
 }

@@ -24,6 +24,7 @@ import org.oarspawner.spi.JobRef;
 import org.oarspawner.spi.JobStatus;
 import org.oarspawner.spi.SchedulerException;
 import org.oarspawner.spi.SchedulerException.Reason;
+import org.oarspawner.spi.SpawnKey;
 
 /** Reads what OAR 2.5's oarsub, oarstat -fJ and oardel print. Kept in one place for the day a site moves to OAR3. */
 public final class OarOutput {
@@ -77,12 +78,36 @@ public final class OarOutput {
 
     /**
      * Parses {@code oarstat -fJ}: a JSON object keyed by job id. Ids and times may be numbers or strings.
-     * Empty output (no job known) is an empty map.
+     * Empty output (no job known) is an empty map. A job's key is set only when its name is one of ours
+     * ({@link JobName.Verdict#OURS}); an entry that cannot be read is left out.
      */
     public static Map<Long, JobStatus> jobs(String cluster, String json, JobName names) {
         Map<Long, JobStatus> jobs = new LinkedHashMap<>();
+        read(cluster, json, names).entries().forEach((id, e) -> jobs.put(id, e.status()));
+        return jobs;
+    }
+
+    /** A job entry as oarstat printed it, with the verdict on its name. */
+    public record Entry(JobStatus status, JobName.Verdict verdict, String name) {
+    }
+
+    /** An entry that is not a job we can read (an owner outside the login grammar, a bad id): what OAR printed. */
+    public record Unreadable(String id, String owner, String name, String why) {
+    }
+
+    /** What one oarstat -fJ printed: the readable entries by id, and the others. */
+    public record Jobs(Map<Long, Entry> entries, List<Unreadable> unreadable) {
+    }
+
+    /**
+     * Like {@link #jobs} but keeps what the verdicts and the unreadable entries are: any user may submit a job
+     * with a name like ours, and one odd entry must not hide the others.
+     */
+    public static Jobs read(String cluster, String json, JobName names) {
+        Map<Long, Entry> entries = new LinkedHashMap<>();
+        List<Unreadable> unreadable = new ArrayList<>();
         if (json.isBlank()) {
-            return jobs;
+            return new Jobs(entries, unreadable);
         }
         JsonNode root;
         try {
@@ -95,31 +120,43 @@ public final class OarOutput {
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> e = fields.next();
             JsonNode j = e.getValue();
-            long id = j.hasNonNull("Job_Id") ? j.get("Job_Id").asLong() : Long.parseLong(e.getKey());
             String owner = text(j, "owner").orElseGet(() -> text(j, "job_user").orElse(""));
-            JobRef ref = new JobRef(cluster, id, owner);
-            OarState state = OarState.parse(text(j, "state").orElse(""));
-            List<String> nodes = new ArrayList<>();
-            j.path("assigned_network_address").forEach(n -> nodes.add(n.asText()));
-            List<String> events = new ArrayList<>();
-            j.path("events").forEach(ev -> events.add(ev.path("type").asText()));
-            OptionalInt exitStatus = OptionalInt.empty();
-            OptionalInt signal = OptionalInt.empty();
-            if (j.hasNonNull("exit_code") && !j.get("exit_code").asText().isEmpty()) {
-                int wait = j.get("exit_code").asInt();
-                // exit_code is a raw wait status: exit 3 is 768, a signal sits in the low 7 bits.
-                if ((wait & 0x7f) == 0) {
-                    exitStatus = OptionalInt.of((wait >> 8) & 0xff);
-                } else {
-                    signal = OptionalInt.of(wait & 0x7f);
-                }
+            String name = text(j, "name").orElse(null);
+            try {
+                JobName.Parsed parsed = names.parse(cluster, name, owner);
+                JobStatus status = status(cluster, e.getKey(), j, owner, parsed.key());
+                entries.put(status.ref().id(), new Entry(status, parsed.verdict(), name));
+            } catch (RuntimeException ex) {
+                unreadable.add(new Unreadable(abbreviate(e.getKey()), abbreviate(owner), name == null ? "" : abbreviate(name),
+                        abbreviate(String.valueOf(ex.getMessage()))));
             }
-            jobs.put(id, new JobStatus(ref, names.parse(cluster, text(j, "name").orElse(null)), state.jobState(), state.name(),
-                    nodes, Duration.ofSeconds(j.path("walltime").asLong()),
-                    time(j, "submissionTime"), time(j, "startTime"), time(j, "scheduledStart"), time(j, "stopTime"),
-                    exitStatus, signal, text(j, "message").orElse(""), events));
         }
-        return jobs;
+        return new Jobs(entries, unreadable);
+    }
+
+    private static JobStatus status(String cluster, String key, JsonNode j, String owner, Optional<SpawnKey> spawn) {
+        long id = j.hasNonNull("Job_Id") ? j.get("Job_Id").asLong() : Long.parseLong(key);
+        JobRef ref = new JobRef(cluster, id, owner);
+        OarState state = OarState.parse(text(j, "state").orElse(""));
+        List<String> nodes = new ArrayList<>();
+        j.path("assigned_network_address").forEach(n -> nodes.add(n.asText()));
+        List<String> events = new ArrayList<>();
+        j.path("events").forEach(ev -> events.add(ev.path("type").asText()));
+        OptionalInt exitStatus = OptionalInt.empty();
+        OptionalInt signal = OptionalInt.empty();
+        if (j.hasNonNull("exit_code") && !j.get("exit_code").asText().isEmpty()) {
+            int wait = j.get("exit_code").asInt();
+            // exit_code is a raw wait status: exit 3 is 768, a signal sits in the low 7 bits.
+            if ((wait & 0x7f) == 0) {
+                exitStatus = OptionalInt.of((wait >> 8) & 0xff);
+            } else {
+                signal = OptionalInt.of(wait & 0x7f);
+            }
+        }
+        return new JobStatus(ref, spawn, state.jobState(), state.name(),
+                nodes, Duration.ofSeconds(j.path("walltime").asLong()),
+                time(j, "submissionTime"), time(j, "startTime"), time(j, "scheduledStart"), time(j, "stopTime"),
+                exitStatus, signal, text(j, "message").orElse(""), events);
     }
 
     /**

@@ -18,6 +18,7 @@ import org.oarspawner.oar.ssh.SshConnection;
 import org.oarspawner.oar.ssh.SshException;
 import org.oarspawner.spi.CancelResult;
 import org.oarspawner.spi.Endpoint;
+import org.oarspawner.spi.IgnoredJob;
 import org.oarspawner.spi.JobRef;
 import org.oarspawner.spi.JobRequest;
 import org.oarspawner.spi.JobStatus;
@@ -45,15 +46,15 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
     private final Vertx vertx;
 
     /**
-     * @param instance names this service's jobs in OAR (see {@link JobName}); two hubs sharing a cluster use two instances
+     * @param names names this service's jobs in OAR (see {@link JobName}); two hubs sharing a cluster use two instances
      * @param workerThreads blocking SSH calls that may run at once per cluster
      */
-    public OarScheduler(Vertx vertx, String instance, List<OarClusterConfig> configs, int workerThreads) {
-        this(vertx, instance, configs, workerThreads, SchedulerMetrics.NONE);
+    public OarScheduler(Vertx vertx, JobName names, List<OarClusterConfig> configs, int workerThreads) {
+        this(vertx, names, configs, workerThreads, SchedulerMetrics.NONE);
     }
 
-    public OarScheduler(Vertx vertx, String instance, List<OarClusterConfig> configs, int workerThreads, SchedulerMetrics metrics) {
-        this.names = new JobName(instance);
+    public OarScheduler(Vertx vertx, JobName names, List<OarClusterConfig> configs, int workerThreads, SchedulerMetrics metrics) {
+        this.names = names;
         this.metrics = metrics;
         for (OarClusterConfig c : configs) {
             clusters.put(c.name(), new OarCluster(c, () -> metrics.reconnected(c.name())));
@@ -118,10 +119,10 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
                 c.accounts.require(login, c.service());
             }
             String envFile = JobScript.newEnvFile();
+            String name = names.of(c.config.name(), key, login);
             String path = timed(c, Command.STAGE, () -> c.files.stage(login, dir, List.of(
                     new StagedFile(envFile, JobScript.environment(request.environment()).getBytes(StandardCharsets.UTF_8), 0600),
                     new StagedFile(JobScript.SCRIPT, JobScript.script(request.command(), c.config.python(), c.config.endpointSpool()).getBytes(StandardCharsets.UTF_8), 0700))));
-            String name = names.of(c.config.name(), key);
             try {
                 long id = timed(c, Command.OARSUB, () -> {
                     CommandResult r;
@@ -167,10 +168,16 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
         List<Long> ids = jobs.stream().map(JobRef::id).distinct().sorted().collect(Collectors.toList());
         return onCluster(cluster, c -> {
             CommandResult r = timed(c, Command.OARSTAT, () -> requireSuccess(c, "oarstat", c.service().exec(c.commands.status(ids))));
-            Map<Long, JobStatus> seen = OarOutput.jobs(cluster, r.stdout(), names);
+            OarOutput.Jobs seen = OarOutput.read(cluster, r.stdout(), names);
             Map<Long, JobStatus> result = new LinkedHashMap<>();
             for (JobRef job : jobs) {
-                result.put(job.id(), seen.getOrDefault(job.id(), JobStatus.gone(job)));
+                OarOutput.Entry e = seen.entries().get(job.id());
+                if (e != null) {
+                    result.put(job.id(), e.status());
+                } else if (seen.unreadable().stream().noneMatch(u -> u.id().equals(Long.toString(job.id())))) {
+                    // Only a job that OAR did not print at all is gone; one it printed oddly is looked at again next tick.
+                    result.put(job.id(), JobStatus.gone(job));
+                }
             }
             return result;
         });
@@ -180,9 +187,27 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
     public Future<List<JobStatus>> findActive(String cluster) {
         return onCluster(cluster, c -> {
             CommandResult r = timed(c, Command.OARSTAT, () -> requireSuccess(c, "oarstat", c.service().exec(c.commands.activeByName(names))));
-            return new ArrayList<>(OarOutput.jobs(cluster, r.stdout(), names).values().stream()
-                    .filter(j -> j.key().isPresent()).toList());
+            OarOutput.Jobs found = OarOutput.read(cluster, r.stdout(), names);
+            List<JobStatus> ours = new ArrayList<>();
+            for (OarOutput.Entry e : found.entries().values()) {
+                switch (e.verdict()) {
+                    case OURS -> ours.add(e.status());
+                    case NOT_OURS -> { }
+                    case FORGED, MALFORMED -> ignored(cluster, e.verdict() == JobName.Verdict.FORGED ? IgnoredJob.FORGED_NAME
+                            : IgnoredJob.MALFORMED, Long.toString(e.status().ref().id()), e.status().ref().login(), e.name(),
+                            e.verdict() == JobName.Verdict.FORGED ? "its name's tag does not verify for its owner" : "its name is not of our form");
+                }
+            }
+            found.unreadable().forEach(u -> ignored(cluster, IgnoredJob.MALFORMED, u.id(), u.owner(), u.name(), u.why()));
+            return ours;
         });
+    }
+
+    /** A job named like ours that is not: someone's, so it is logged and counted, never cancelled. */
+    private void ignored(String cluster, IgnoredJob why, String id, String owner, String name, String reason) {
+        metrics.jobIgnored(cluster, why);
+        LOG.warn("event=job_ignored reason={} cluster={} job={} owner={} name=\"{}\" why=\"{}\"", why.name().toLowerCase(),
+                cluster, oneLine(id), oneLine(owner), oneLine(name), reason);
     }
 
     /**
@@ -329,6 +354,7 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
     }
 
     private static String oneLine(String s) {
-        return s.strip().replace('\n', ' ').replace('"', '\'');
+        // Names and owners come from users: no line breaks or quotes into the log line.
+        return s.strip().replaceAll("\\p{Cntrl}", " ").replace('"', '\'');
     }
 }

@@ -69,7 +69,7 @@ class AccountsIT {
             // service account: the check that ends the staging command before sudo).
             assertThat(s.commandsSent("cpu") - before).as("commands for %s", login).isEqualTo(1);
             LocalCluster.assertNoFile(Path.of(home(login)).resolve(JobFiles.ROOT).resolve(JobName.directoryOf(r.key())));
-            assertThat(LocalCluster.oarJobsNamed(s.names().of("cpu", r.key()))).isEmpty();
+            assertThat(LocalCluster.oarJobsNamed(s.names().of("cpu", r.key(), r.login()))).isEmpty();
         }
         assertThat(s.userConnectionsOpen("cpu")).isZero();
     }
@@ -97,7 +97,7 @@ class AccountsIT {
         SshSettings base = LocalCluster.ssh();
         SshSettings ssh = new SshSettings(base.knownHosts(), Optional.empty(), base.connectTimeout(), base.commandTimeout(),
                 base.maxChannels(), base.maxBackoff(), Duration.ofSeconds(2));
-        s = new OarScheduler(vertx, "acct", List.of(LocalCluster.cluster("cpu", Identity.PER_USER, ssh, "localhost", 22,
+        s = new OarScheduler(vertx, LocalCluster.names("acct"), List.of(LocalCluster.cluster("cpu", Identity.PER_USER, ssh, "localhost", 22,
                 OarClusterConfig.OarCommands.DEFAULT.oarsub())), 4);
         int sshdBefore = sshdOf("alice");
         // A read as alice opens her connection: there is no such job, so nothing is found.

@@ -34,7 +34,7 @@ class EndpointSpoolIT {
     @BeforeEach
     void setUp(Vertx vertx) {
         this.vertx = vertx;
-        s = new OarScheduler(vertx, "spool", List.of(LocalCluster.cluster("cpu", Identity.SERVICE_ACCOUNT,
+        s = new OarScheduler(vertx, LocalCluster.names("spool"), List.of(LocalCluster.cluster("cpu", Identity.SERVICE_ACCOUNT,
                 OarClusterConfig.Reachability.DIRECT, Optional.of(LocalCluster.SPOOL.toString()))), 16);
     }
 

@@ -15,6 +15,11 @@ final class Fixtures {
         return new CommandResult(read(name + ".stdout"), read(name + ".stderr"), Integer.parseInt(read(name + ".rc").strip()));
     }
 
+    /** The id of the job that a captured oarsub made, so that tests hold after a recapture. */
+    static long jobId(String oarsub) {
+        return OarOutput.jobId("cpu", result(oarsub));
+    }
+
     static String read(String file) {
         try (InputStream in = Fixtures.class.getResourceAsStream("/oar/" + file)) {
             if (in == null) {

@@ -71,7 +71,14 @@ public final class LocalCluster {
     }
 
     public static OarScheduler scheduler(Vertx vertx, String instance, Identity identity) {
-        return new OarScheduler(vertx, instance, List.of(cluster("cpu", identity), cluster("gpu", identity)), 16);
+        return new OarScheduler(vertx, names(instance), List.of(cluster("cpu", identity), cluster("gpu", identity)), 16);
+    }
+
+    /** The tests' key for job-name tags: the ITs' jobs verify under it, and under no other. */
+    public static final byte[] JOB_NAME_KEY = "oarspawner-tests-job-name-key-0123456789".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    public static JobName names(String instance) {
+        return new JobName(instance, JOB_NAME_KEY);
     }
 
     public static <T> T await(Future<T> f) {

@@ -59,7 +59,7 @@ class OarCommandTest {
     void oneOarstatForAllJobs() {
         OarCommand c = new OarCommand(config(Identity.PER_USER, null));
         assertThat(c.status(List.of(3L, 4L, 5L))).isEqualTo("'/usr/bin/oarstat' -fJ -j 3 -j 4 -j 5");
-        assertThat(c.activeByName(new JobName("dev"))).isEqualTo("'/usr/bin/oarstat' -fJ --sql "
+        assertThat(c.activeByName(LocalCluster.names("dev"))).isEqualTo("'/usr/bin/oarstat' -fJ --sql "
                 + "'job_name like '\\''oarspawner:dev:%'\\'' and state not in ('\\''Terminated'\\'','\\''Error'\\'')'");
         assertThat(c.delete(12)).isEqualTo("'/usr/bin/oardel' 12");
     }

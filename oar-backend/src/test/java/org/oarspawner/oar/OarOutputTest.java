@@ -20,7 +20,14 @@ import org.oarspawner.spi.SchedulerException.Reason;
 import org.oarspawner.spi.SpawnKey;
 
 class OarOutputTest {
-    private final JobName names = new JobName("dev");
+    private final JobName names = LocalCluster.names("dev");
+    private static final long CPU = Fixtures.jobId("oarsub_cpu");
+    private static final long GPU = Fixtures.jobId("oarsub_gpu");
+    private static final long WAITING = Fixtures.jobId("oarsub_waiting");
+    private static final long HOLD = Fixtures.jobId("oarsub_hold");
+    private static final long EXIT3 = Fixtures.jobId("oarsub_exit3");
+    private static final long BADCMD = Fixtures.jobId("oarsub_badcmd");
+    private static final long WALLTIME = Fixtures.jobId("oarsub_walltime");
 
     @Test
     void oarsubSuccessGivesTheJobId() {
@@ -56,9 +63,9 @@ class OarOutputTest {
     @Test
     void runningAndWaitingJobs() {
         Map<Long, JobStatus> jobs = OarOutput.jobs("cpu", Fixtures.read("oarstat_running_waiting.stdout"), names);
-        assertThat(jobs).containsOnlyKeys(3L, 4L, 5L);
+        assertThat(jobs).containsOnlyKeys(CPU, GPU, WAITING);
 
-        JobStatus cpu = jobs.get(3L);
+        JobStatus cpu = jobs.get(CPU);
         assertThat(cpu.state()).isEqualTo(JobState.RUNNING);
         assertThat(cpu.schedulerState()).isEqualTo("Running");
         assertThat(cpu.nodes()).containsExactly("node-cpu");
@@ -68,11 +75,11 @@ class OarOutputTest {
         assertThat(cpu.started()).isPresent();
         assertThat(cpu.exitStatus()).isEmpty();
 
-        JobStatus gpu = jobs.get(4L);
+        JobStatus gpu = jobs.get(GPU);
         assertThat(gpu.nodes()).containsExactly("node-gpu");
         assertThat(gpu.key()).contains(new SpawnKey("alice", "gpu"));
 
-        JobStatus waiting = jobs.get(5L);
+        JobStatus waiting = jobs.get(WAITING);
         assertThat(waiting.state()).isEqualTo(JobState.WAITING);
         assertThat(waiting.key()).isEmpty();
         assertThat(waiting.nodes()).isEmpty();
@@ -84,24 +91,24 @@ class OarOutputTest {
     @Test
     void endedJobs() {
         Map<Long, JobStatus> jobs = OarOutput.jobs("cpu", Fixtures.read("oarstat_ended.stdout"), names);
-        JobStatus deleted = jobs.get(3L);
+        JobStatus deleted = jobs.get(CPU);
         assertThat(deleted.state()).isEqualTo(JobState.ERROR);
         assertThat(deleted.events()).contains("FRAG_JOB_REQUEST");
         assertThat(deleted.walltimeReached()).isFalse();
 
-        JobStatus exit3 = jobs.get(7L);
+        JobStatus exit3 = jobs.get(EXIT3);
         assertThat(exit3.state()).isEqualTo(JobState.TERMINATED);
         assertThat(exit3.exitStatus()).hasValue(3);
         assertThat(exit3.signal()).isEmpty();
 
-        assertThat(jobs.get(8L).exitStatus()).hasValue(127);
+        assertThat(jobs.get(BADCMD).exitStatus()).hasValue(127);
 
-        JobStatus walltime = jobs.get(9L);
+        JobStatus walltime = jobs.get(WALLTIME);
         assertThat(walltime.state()).isEqualTo(JobState.ERROR);
         assertThat(walltime.walltimeReached()).isTrue();
 
-        assertThat(jobs.get(6L).state()).isEqualTo(JobState.HELD);
-        assertThat(jobs.get(5L).state()).isEqualTo(JobState.ERROR);
+        assertThat(jobs.get(HOLD).state()).isEqualTo(JobState.HELD);
+        assertThat(jobs.get(WAITING).state()).isEqualTo(JobState.ERROR);
     }
 
     @Test
@@ -114,12 +121,38 @@ class OarOutputTest {
     }
 
     @Test
-    void findByNameKeepsOurJobs() {
-        Map<Long, JobStatus> jobs = OarOutput.jobs("cpu", Fixtures.read("oarstat_by_name.stdout"), names);
-        assertThat(jobs.values()).extracting(j -> j.key().orElseThrow())
-                .containsExactlyInAnyOrder(new SpawnKey("alice", ""), new SpawnKey("alice", "gpu"));
-        assertThat(OarOutput.jobs("cpu", Fixtures.read("oarstat_by_name.stdout"), new JobName("other")).values())
-                .allMatch(j -> j.key().isEmpty());
+    void findByNameTrustsOnlyNamesTaggedForTheirOwner() {
+        String json = Fixtures.read("oarstat_by_name.stdout");
+        long forged = Fixtures.jobId("oarsub_forged");
+        long copied = Fixtures.jobId("oarsub_copied");
+        Map<Long, OarOutput.Entry> cpu = OarOutput.read("cpu", json, names).entries();
+        assertThat(cpu.get(CPU).verdict()).isEqualTo(JobName.Verdict.OURS);
+        assertThat(cpu.get(CPU).status().key()).contains(new SpawnKey("alice", ""));
+        // alice's job named like bob's server, untagged or with the tag of bob's real job copied from oarstat.
+        assertThat(cpu.get(forged).verdict()).isEqualTo(JobName.Verdict.FORGED);
+        assertThat(cpu.get(copied).verdict()).isEqualTo(JobName.Verdict.FORGED);
+        assertThat(cpu.get(forged).status().key()).isEmpty();
+        assertThat(cpu.get(copied).status().key()).isEmpty();
+        // The GPU job is the gpu cluster's, which shares the OAR server.
+        assertThat(cpu.get(GPU).verdict()).isEqualTo(JobName.Verdict.NOT_OURS);
+        assertThat(OarOutput.read("gpu", json, names).entries().get(GPU).status().key()).contains(new SpawnKey("alice", "gpu"));
+        assertThat(OarOutput.read("cpu", json, LocalCluster.names("other")).entries().values())
+                .allMatch(e -> e.verdict() == JobName.Verdict.NOT_OURS);
+    }
+
+    @Test
+    void anEntryThatCannotBeReadDoesNotHideTheOthers() throws Exception {
+        // OAR prints whatever owner a site's logins have; ours are POSIX logins, and one odd entry must not stop recovery.
+        String json = Fixtures.read("oarstat_by_name.stdout");
+        long forged = Fixtures.jobId("oarsub_forged");
+        com.fasterxml.jackson.databind.node.ObjectNode root = (com.fasterxml.jackson.databind.node.ObjectNode)
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) root.get(Long.toString(forged))).put("owner", "Not A Login");
+        String odd = root.toString();
+        assertThat(odd).isNotEqualTo(json);
+        OarOutput.Jobs jobs = OarOutput.read("cpu", odd, names);
+        assertThat(jobs.unreadable()).extracting(OarOutput.Unreadable::id).containsExactly(Long.toString(forged));
+        assertThat(jobs.entries().get(CPU).status().key()).contains(new SpawnKey("alice", ""));
     }
 
     @Test
@@ -165,7 +198,7 @@ class OarOutputTest {
 
     @Test
     void walltimeLeft() {
-        JobStatus cpu = OarOutput.jobs("cpu", Fixtures.read("oarstat_running_waiting.stdout"), names).get(3L);
+        JobStatus cpu = OarOutput.jobs("cpu", Fixtures.read("oarstat_running_waiting.stdout"), names).get(CPU);
         Instant started = cpu.started().orElseThrow();
         assertThat(cpu.walltimeLeft(started.plusSeconds(60))).contains(Duration.ofMinutes(4));
         assertThat(cpu.walltimeLeft(started.plusSeconds(600))).contains(Duration.ZERO);

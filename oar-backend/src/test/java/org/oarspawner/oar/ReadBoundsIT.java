@@ -59,7 +59,7 @@ class ReadBoundsIT {
     }
 
     private OarScheduler scheduler(Identity identity, Optional<String> spool) {
-        OarScheduler s = new OarScheduler(vertx, "bounds", List.of(LocalCluster.cluster("cpu", identity,
+        OarScheduler s = new OarScheduler(vertx, LocalCluster.names("bounds"), List.of(LocalCluster.cluster("cpu", identity,
                 OarClusterConfig.Reachability.DIRECT, spool)), 16);
         schedulers.add(s);
         return s;

@@ -75,7 +75,7 @@ class SubmitFaultIT {
     private OarScheduler scheduler(Duration commandTimeout) {
         SshSettings ssh = new SshSettings(work.resolve("known_hosts"), Optional.empty(), Duration.ofSeconds(10), commandTimeout, 8,
                 Duration.ofSeconds(2));
-        OarScheduler s = new OarScheduler(vertx, "fault", List.of(LocalCluster.cluster("cpu", Identity.PER_USER, ssh,
+        OarScheduler s = new OarScheduler(vertx, LocalCluster.names("fault"), List.of(LocalCluster.cluster("cpu", Identity.PER_USER, ssh,
                 "127.0.0.1", relay.port(), oarsub.toString())), 8);
         schedulers.add(s);
         return s;
@@ -114,7 +114,7 @@ class SubmitFaultIT {
                 made, job.id(), before, relay.accepted());
         assertThat(job.id()).isEqualTo(made);
         assertThat(job.login()).isEqualTo("alice");
-        assertThat(LocalCluster.oarJobsNamed(s.names().of("cpu", r.key()))).containsExactly(made);
+        assertThat(LocalCluster.oarJobsNamed(s.names().of("cpu", r.key(), r.login()))).containsExactly(made);
         // The job reads its own env file: its name (not the token) is on the command OAR runs.
         String command = LocalCluster.run("su", "-s", "/bin/sh", "oarspawner", "-c", "oarstat -fJ -j " + made);
         assertThat(command).containsPattern("job\\.sh[^\"]* [^\"]*env\\.[0-9a-f]{24}").doesNotContain("tok-");
@@ -131,7 +131,7 @@ class SubmitFaultIT {
         JobRef job = await(submitted);
         System.out.printf("SubmitFaultIT timeout: oarsub made job %d; submit returned %d%n", made, job.id());
         assertThat(job.id()).isEqualTo(made);
-        assertThat(LocalCluster.oarJobsNamed(s.names().of("cpu", r.key()))).containsExactly(made);
+        assertThat(LocalCluster.oarJobsNamed(s.names().of("cpu", r.key(), r.login()))).containsExactly(made);
         LocalCluster.cancelAndWait(s, job);
         await(s.cleanUp(job, r.key()));
     }

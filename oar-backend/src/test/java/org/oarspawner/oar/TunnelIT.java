@@ -33,7 +33,7 @@ class TunnelIT {
     @BeforeEach
     void setUp(Vertx vertx) {
         this.vertx = vertx;
-        s = new OarScheduler(vertx, "tunnel", List.of(LocalCluster.cluster("cpu", Identity.SERVICE_ACCOUNT,
+        s = new OarScheduler(vertx, LocalCluster.names("tunnel"), List.of(LocalCluster.cluster("cpu", Identity.SERVICE_ACCOUNT,
                 OarClusterConfig.Reachability.SSH_TUNNEL)), 16);
     }
 

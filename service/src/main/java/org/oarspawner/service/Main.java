@@ -23,6 +23,7 @@ import org.oarspawner.hub.OrphanReaper;
 import org.oarspawner.metrics.MicrometerMetrics;
 import org.oarspawner.oar.OarClusterConfig;
 import org.oarspawner.oar.OarClusterConfigs;
+import org.oarspawner.oar.JobName;
 import org.oarspawner.oar.OarScheduler;
 import org.oarspawner.proxy.ChpRouteRegistry;
 import org.oarspawner.spawn.Retention;
@@ -65,7 +66,8 @@ public final class Main {
         SpawnManager[] manager = new SpawnManager[1];
         MicrometerMetrics metrics = new MicrometerMetrics(registry, clusters.stream().map(OarClusterConfig::name).toList(),
                 (cluster, state) -> manager[0] == null ? 0 : manager[0].count(cluster, state));
-        OarScheduler scheduler = new OarScheduler(vertx, config.instance(), clusters, 16, metrics);
+        OarScheduler scheduler = new OarScheduler(vertx, new JobName(config.instance(),
+                config.jobNameKey().getBytes(java.nio.charset.StandardCharsets.UTF_8)), clusters, 16, metrics);
         ChpRouteRegistry routes = config.proxy().map(p -> new ChpRouteRegistry(vertx, p.apiUrl(), p.token())).orElse(null);
         manager[0] = new SpawnManager(vertx, scheduler, config.pollTick(), config.startTimeout(), Clock.system(config.timeZone()), metrics,
                 routes, config.proxy().map(ServiceConfig.Proxy::baseUrl).orElse("/"),
@@ -111,7 +113,7 @@ public final class Main {
     }
 
     private static void attempt(Vertx vertx, SpawnManager manager, ServiceConfig config, Promise<Integer> done) {
-        manager.recover().onSuccess(done::complete).onFailure(e -> {
+        manager.recover(config.logins()::loginOf).onSuccess(done::complete).onFailure(e -> {
             LOG.warn("event=recover_failed retry_in_ms={} error=\"{}\"", config.pollTick().toMillis(), e.getMessage());
             vertx.setTimer(config.pollTick().toMillis(), t -> attempt(vertx, manager, config, done));
         });

@@ -80,7 +80,7 @@ class EndPathsIT {
 
     @Test
     void aStartTimeoutReleasesTheTunnel() {
-        OarScheduler tunnelled = new OarScheduler(vertx, "ends-tunnel",
+        OarScheduler tunnelled = new OarScheduler(vertx, LocalCluster.names("ends-tunnel"),
                 List.of(LocalCluster.cluster("cpu", Identity.SERVICE_ACCOUNT, OarClusterConfig.Reachability.SSH_TUNNEL)), 16);
         SpawnManager m = new SpawnManager(vertx, tunnelled, TICK, START_TIMEOUT, Clock.systemUTC());
         try {

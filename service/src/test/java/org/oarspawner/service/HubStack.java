@@ -273,7 +273,7 @@ final class HubStack implements AutoCloseable {
 
     /** The ids of the OAR jobs, not yet ended, that this stack's service holds for a user's server. */
     static List<Long> jobs(String user, String server) {
-        return jobsWhere("job_name like 'oarspawner:" + INSTANCE + ":%:" + user + ":" + server + "'");
+        return jobsWhere("job_name like 'oarspawner:" + INSTANCE + ":%:" + user + ":" + server + ":%'");
     }
 
     /**
@@ -282,7 +282,7 @@ final class HubStack implements AutoCloseable {
      */
     static List<Long> jobsEver(String user, String server, java.time.Instant since) {
         String out = LocalCluster.run("oarstat", "-J", "--sql", "job_name like 'oarspawner:" + INSTANCE + ":%:" + user + ":"
-                + server + "' and submission_time >= " + since.getEpochSecond());
+                + server + ":%' and submission_time >= " + since.getEpochSecond());
         List<Long> ids = new ArrayList<>();
         if (!out.isBlank()) {
             new JsonObject(out).fieldNames().forEach(id -> ids.add(Long.parseLong(id)));

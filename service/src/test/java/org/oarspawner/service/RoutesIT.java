@@ -107,7 +107,7 @@ class RoutesIT {
 
     @Test
     void inTunnelModeTheProxyReachesTheNodeThroughTheFrontend(Vertx vertx) throws Exception {
-        OarScheduler tunnelled = new OarScheduler(vertx, "tunnel",
+        OarScheduler tunnelled = new OarScheduler(vertx, LocalCluster.names("tunnel"),
                 List.of(LocalCluster.cluster("cpu", Identity.SERVICE_ACCOUNT, OarClusterConfig.Reachability.SSH_TUNNEL)), 16);
         SpawnManager m = new SpawnManager(vertx, tunnelled, TICK, Duration.ofSeconds(60), Clock.systemUTC(), SpawnMetrics.NONE, routes, "/");
         try {

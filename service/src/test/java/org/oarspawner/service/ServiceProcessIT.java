@@ -2,29 +2,13 @@ package org.oarspawner.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.auth.JWTOptions;
-import io.vertx.ext.auth.PubSecKeyOptions;
-import io.vertx.ext.auth.jwt.JWTAuth;
-import io.vertx.ext.auth.jwt.JWTAuthOptions;
 
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,127 +19,46 @@ import org.oarspawner.oar.LocalCluster;
  * mid-start and started again: no spawn lost, no job orphaned or duplicated.
  */
 class ServiceProcessIT {
-    static final Path CONFIG = Path.of(System.getProperty("user.dir")).getParent().resolve("deploy/config/oarspawner.yaml");
     static final String INSTANCE = "proc";
 
-    private Process service;
-    private int port;
-    private String token;
-    private final HttpClient http = HttpClient.newHttpClient();
-    private Vertx vertx;
+    private ServiceProcess service;
 
     @BeforeEach
     void setUp() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        vertx = Vertx.vertx();
-        String secret = Files.readString(LocalCluster.STATE.resolve("jwt-secret")).strip();
-        token = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret)))
-                .generateToken(new JsonObject().put("sub", "jupyterhub").put("roles", new JsonArray().add("hub")),
-                        new JWTOptions().setIssuer("jupyterhub").setAudience(List.of("oarspawner")).setExpiresInSeconds(3600));
-        service = start();
+        service = new ServiceProcess(INSTANCE, java.util.Map.of("OARSPAWNER_CLUSTERS__GPU__LIMITS__MAX_CORES", "4")).start();
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        for (JsonObject s : servers()) {
-            call("DELETE", "/api/v1/users/" + s.getString("user") + "/servers/" + s.getString("name"), null);
-        }
-        waitUntil(() -> servers().stream().allMatch(s -> List.of("stopped", "failed").contains(s.getString("state"))), "all stopped");
-        service.destroyForcibly().waitFor();
-        vertx.close();
-    }
-
-    private Process start() throws Exception {
-        Path log = Files.createTempFile("oarspawner-service", ".log");
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), CONFIG.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("OARSPAWNER_INSTANCE", INSTANCE);
-        pb.environment().put("OARSPAWNER_HTTP__PORT", Integer.toString(port));
-        pb.environment().put("OARSPAWNER_POLL_TICK", "500ms");
-        pb.environment().put("OARSPAWNER_CLUSTERS__GPU__LIMITS__MAX_CORES", "4");
-        Process p = pb.start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!p.isAlive()) {
-                throw new AssertionError("the service exited: " + Files.readString(log));
-            }
-            try {
-                if (http.send(HttpRequest.newBuilder(URI.create(base() + "/health/live")).build(),
-                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
-                    return p;
-                }
-            } catch (IOException e) {
-                Thread.sleep(200);
-            }
-        }
-        throw new AssertionError("the service did not answer: " + Files.readString(log));
-    }
-
-    private String base() {
-        return "http://127.0.0.1:" + port;
+        service.close();
     }
 
     private HttpResponse<String> call(String method, String path, JsonObject body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path)).header("Authorization", "Bearer " + token)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body.encode()));
-        if (body != null) {
-            b.header("Content-Type", "application/json");
-        }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return service.call(method, path, body);
     }
 
     private List<JsonObject> servers() throws Exception {
-        List<JsonObject> out = new ArrayList<>();
-        new JsonArray(call("GET", "/api/v1/servers", null).body()).forEach(o -> out.add((JsonObject) o));
-        return out;
+        return service.servers();
     }
 
     private JsonObject server(String user, String name) throws Exception {
-        return new JsonObject(call("GET", "/api/v1/users/" + user + "/servers/" + name, null).body());
+        return new JsonObject(service.server(user, name).body());
     }
 
     private JsonObject waitFor(String user, String name, Predicate<JsonObject> until) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        JsonObject last = null;
-        while (System.nanoTime() < deadline) {
-            last = server(user, name);
-            if (until.test(last)) {
-                return last;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError(user + "/" + name + " never matched; last: " + last);
+        return service.waitFor(user, name, until);
     }
 
-    private interface Check {
-        boolean ok() throws Exception;
-    }
-
-    private static void waitUntil(Check check, String what) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (check.ok()) {
-                return;
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("never: " + what);
+    private static void waitUntil(ServiceProcess.Check check, String what) throws Exception {
+        ServiceProcess.waitUntil(check, what);
     }
 
     private static JsonObject body(String cluster, int gpus, List<String> command) {
-        JsonObject b = new JsonObject().put("cluster", cluster).put("project", LocalCluster.PROJECT).put("walltime", "0:20")
-                .put("command", new JsonArray(command)).put("environment", new JsonObject().put("JUPYTERHUB_API_TOKEN", "t"));
-        return gpus > 0 ? b.put("gpus", gpus) : b.put("cores", 1);
+        return ServiceProcess.body(cluster, gpus, command);
     }
 
-    /** How many unfinished jobs OAR holds under a spawn's job name. */
-    private static int jobsNamed(String user, String server) {
-        String out = LocalCluster.run("oarstat", "-J", "--sql",
-                "job_name like 'oarspawner:" + INSTANCE + ":%:" + user + ":" + server + "' and state not in ('Terminated','Error')");
-        return out.isBlank() ? 0 : new JsonObject(out).size();
+    private int jobsNamed(String user, String server) {
+        return service.jobsNamed(user, server);
     }
 
     @Test
@@ -170,8 +73,8 @@ class ServiceProcessIT {
         assertThat(queued.getString("state")).isEqualTo("queued");
         assertThat(queued.getInteger("queuePosition")).isEqualTo(1);
 
-        service.destroyForcibly().waitFor();
-        service = start();
+        service.kill();
+        service.start();
 
         JsonObject found = waitFor("bob", "_default", s -> s.getString("state").equals("queued"));
         assertThat(found.getLong("jobId")).isEqualTo(jobId);
@@ -199,8 +102,8 @@ class ServiceProcessIT {
         long jobId = new JsonObject(put.body()).getLong("jobId");
         waitFor("bob", "slow", s -> s.getString("state").equals("starting"));
 
-        service.destroyForcibly().waitFor();
-        service = start();
+        service.kill();
+        service.start();
 
         // Events from the start, as a reconnecting client with no Last-Event-ID would read them.
         CompletableFuture<List<JsonObject>> events = CompletableFuture.supplyAsync(() -> readEvents("/api/v1/users/bob/servers/slow/events", 0));
@@ -289,18 +192,10 @@ class ServiceProcessIT {
     }
 
     private double metric(String name, String labels) throws Exception {
-        String text = http.send(HttpRequest.newBuilder(URI.create(base() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-        Matcher m = Pattern.compile("^" + Pattern.quote(name) + "\\{" + Pattern.quote(labels) + "[^}]*} ([0-9.eE+-]+)$",
-                Pattern.MULTILINE).matcher(text);
-        if (!m.find()) {
-            throw new AssertionError("no " + name + "{" + labels + "} in /metrics");
-        }
-        return Double.parseDouble(m.group(1));
+        return service.metric(name, labels);
     }
 
     private List<JsonObject> readEvents(String path, long lastEventId) {
-        return ServerSentEvents.readAll(http, HttpRequest.newBuilder(URI.create(base() + path))
-                .header("Authorization", "Bearer " + token).header("Last-Event-ID", Long.toString(lastEventId))
-                .timeout(Duration.ofSeconds(90)).build());
+        return service.readEvents(path, lastEventId);
     }
 }

@@ -105,7 +105,7 @@ class SpawnLifecycleIT {
         scheduler.close();
         scheduler = LocalCluster.scheduler(vertx, "life", Identity.SERVICE_ACCOUNT);
         manager = new SpawnManager(vertx, scheduler, TICK, Duration.ofSeconds(60), Clock.systemUTC());
-        assertThat(await(manager.recover())).isGreaterThanOrEqualTo(2);
+        assertThat(await(manager.recover(java.util.Optional::of))).isGreaterThanOrEqualTo(2);
         Spawn.View found = await(manager.get(r.key())).orElseThrow();
         assertThat(found.jobId()).isEqualTo(submitted.jobId());
         // The hub, having lost its state, PUTs again: the same job, not a second one.

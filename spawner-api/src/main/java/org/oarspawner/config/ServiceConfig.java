@@ -18,7 +18,7 @@ import org.oarspawner.spi.Grammar;
 public record ServiceConfig(String instance, String host, int port, Optional<Tls> tls, Jwt jwt, boolean openOps,
                             Duration pollTick, Duration startTimeout, LoginMapping logins,
                             Map<String, ClusterLimits> limits, Map<String, Profile> profiles, ConfigNode clusters,
-                            Optional<Proxy> proxy, ZoneId timeZone, Spawns spawns) {
+                            Optional<Proxy> proxy, ZoneId timeZone, Spawns spawns, String jobNameKey) {
 
     /**
      * How long ended spawns are remembered ({@code spawns.retention}, default 1 h: the hub's last poll, the user's
@@ -62,12 +62,13 @@ public record ServiceConfig(String instance, String host, int port, Optional<Tls
         }
         Map<String, Profile> profiles = new LinkedHashMap<>();
         root.optionalChild("profiles").ifPresent(p -> p.children().forEach((name, n) -> profiles.put(name, profile(name, n, limits))));
+        Jwt jwt = jwt(root.child("jwt"));
         return new ServiceConfig(instance, http.string("host", "127.0.0.1"), http.integer("port", 9081, 0, 65535), tls,
-                jwt(root.child("jwt")), http.bool("openOps", true),
+                jwt, http.bool("openOps", true),
                 root.duration("pollTick", Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofMinutes(10)),
                 root.duration("startTimeout", Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofHours(2)),
                 LoginMapping.from(root.optionalChild("logins")), limits, profiles, clusters,
-                root.optionalChild("proxy").map(ServiceConfig::proxy), timeZone(root), spawns(root));
+                root.optionalChild("proxy").map(ServiceConfig::proxy), timeZone(root), spawns(root), jobNameKey(root, jwt));
     }
 
     private static Spawns spawns(ConfigNode root) {
@@ -75,6 +76,23 @@ public record ServiceConfig(String instance, String host, int port, Optional<Tls
         return new Spawns(
                 n.map(s -> s.duration("retention", Duration.ofHours(1), Duration.ZERO, Duration.ofDays(30))).orElse(Duration.ofHours(1)),
                 n.map(s -> s.integer("maxEnded", 1000, 0, 1_000_000)).orElse(1000));
+    }
+
+    /**
+     * The secret that tags this service's OAR job names, so that a job a user named like ours is never taken for a
+     * spawn: jobNameKeyFile, else one derived from the JWT's HMAC secret. Keep it across restarts and upgrades: a new
+     * key disowns the running jobs.
+     */
+    private static String jobNameKey(ConfigNode root, Jwt jwt) {
+        if (root.optionalString("jobNameKeyFile").isEmpty()) {
+            return jwt.hmacSecret().map(s -> "derived-from-jwt-secret:" + s).orElseThrow(() -> root.error("jobNameKeyFile",
+                    "is required when jwt has no hmacSecretFile (e.g. head -c 48 /dev/urandom | base64 > the file)"));
+        }
+        String key = read(root, "jobNameKeyFile").strip();
+        if (key.length() < 32) {
+            throw root.error("jobNameKeyFile", "must hold at least 32 characters (e.g. head -c 48 /dev/urandom | base64)");
+        }
+        return key;
     }
 
     /** The zone of the times users read in progress messages (an estimated start): the site's, e.g. Europe/Paris. */

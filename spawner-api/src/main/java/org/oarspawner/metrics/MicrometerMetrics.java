@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.function.ToIntBiFunction;
 import org.oarspawner.spawn.SpawnState;
+import org.oarspawner.spi.IgnoredJob;
 import org.oarspawner.spi.SchedulerMetrics;
 
 /**
@@ -27,6 +28,7 @@ public final class MicrometerMetrics implements SpawnMetrics, SchedulerMetrics, 
     public static final String POLLS = "oarspawner.polls";
     public static final String ORPHANS_CANCELLED = "oarspawner.orphans.cancelled";
     public static final String HUB_CHECKS = "oarspawner.hub.checks";
+    public static final String JOBS_IGNORED = "oarspawner.jobs.ignored";
 
     private static final Duration[] BUCKETS = {Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5),
         Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofMinutes(5),
@@ -45,6 +47,7 @@ public final class MicrometerMetrics implements SpawnMetrics, SchedulerMetrics, 
     private final Map<String, Counter> orphans = new HashMap<>();
     private final Counter hubAnswered;
     private final Counter hubUnavailable;
+    private final Map<String, Map<IgnoredJob, Counter>> ignored = new HashMap<>();
 
     /** @param spawnsIn counts the spawns of a cluster in a state, for the spawns gauge */
     public MicrometerMetrics(MeterRegistry registry, Collection<String> clusters, ToIntBiFunction<String, SpawnState> spawnsIn) {
@@ -79,6 +82,13 @@ public final class MicrometerMetrics implements SpawnMetrics, SchedulerMetrics, 
             orphans.put(cluster, Counter.builder(ORPHANS_CANCELLED)
                     .description("Jobs cancelled because the reachable hub had not known their server for hub.orphanGrace")
                     .tags("cluster", cluster).register(registry));
+            Map<IgnoredJob, Counter> byReason = new EnumMap<>(IgnoredJob.class);
+            for (IgnoredJob why : IgnoredJob.values()) {
+                byReason.put(why, Counter.builder(JOBS_IGNORED)
+                        .description("Jobs named like this service's that were not taken for a spawn (someone's: never cancelled)")
+                        .tags("cluster", cluster, "reason", label(why)).register(registry));
+            }
+            ignored.put(cluster, byReason);
         }
         hubAnswered = Counter.builder(HUB_CHECKS).description("Checks of the hub's servers, by outcome")
                 .tags("outcome", "answered").register(registry);
@@ -129,6 +139,14 @@ public final class MicrometerMetrics implements SpawnMetrics, SchedulerMetrics, 
         Counter c = reconnects.get(cluster);
         if (c != null) {
             c.increment();
+        }
+    }
+
+    @Override
+    public void jobIgnored(String cluster, IgnoredJob why) {
+        Map<IgnoredJob, Counter> c = ignored.get(cluster);
+        if (c != null) {
+            c.get(why).increment();
         }
     }
 

@@ -1,11 +1,12 @@
 package org.oarspawner.metrics;
 
 import java.time.Duration;
+import org.oarspawner.spi.IgnoredJob;
 
 /** What the spawn lifecycle reports for operators. */
 public interface SpawnMetrics {
     /** How a spawn ended, as the {@code status} label says it. */
-    enum Status { SUCCESS, REJECTED, ENDED_BEFORE_READY, WALLTIME, CANCELLED, START_TIMEOUT, UNREACHABLE }
+    enum Status { SUCCESS, REJECTED, ENDED_BEFORE_READY, WALLTIME, CANCELLED, START_TIMEOUT, UNREACHABLE, ENDPOINT_REFUSED }
 
     /** From the PUT to ready or to failure. */
     void spawnFinished(String cluster, Status status, Duration duration);
@@ -18,6 +19,10 @@ public interface SpawnMetrics {
 
     /** One poll of a cluster: one status command for all its tracked jobs. */
     void polled(String cluster);
+
+    /** A job of this instance that recovery did not take for a spawn: someone's, never cancelled. */
+    default void jobIgnored(String cluster, IgnoredJob why) {
+    }
 
     SpawnMetrics NONE = new SpawnMetrics() {
         @Override

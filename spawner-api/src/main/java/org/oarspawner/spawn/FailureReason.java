@@ -13,5 +13,7 @@ public enum FailureReason {
     /** The notebook did not answer within the start timeout. */
     START_TIMEOUT,
     /** The cluster could not be reached. */
-    UNREACHABLE
+    UNREACHABLE,
+    /** The job said its notebook listens somewhere the proxy must not go: not one of its nodes, or a system port. */
+    ENDPOINT_REFUSED
 }

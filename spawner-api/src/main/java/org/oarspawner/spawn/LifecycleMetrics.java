@@ -37,4 +37,9 @@ final class LifecycleMetrics {
     void polled(String cluster) {
         metrics.polled(cluster);
     }
+
+    /** A job recovery did not take for a spawn. */
+    void jobIgnored(String cluster, org.oarspawner.spi.IgnoredJob why) {
+        metrics.jobIgnored(cluster, why);
+    }
 }

@@ -9,6 +9,7 @@ import io.vertx.core.http.RequestOptions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.function.Consumer;
+import org.oarspawner.spi.Endpoint;
 import org.oarspawner.spi.Scheduler;
 
 /**
@@ -28,15 +29,22 @@ final class ReadinessProber {
     private final Consumer<Spawn> listening;
     private final Consumer<Spawn> answered;
     private final Consumer<Spawn> timedOut;
+    private final Refusal refused;
     private final HttpClient http;
+
+    /** Told when the job wrote an endpoint the proxy must not use ({@link EndpointRule}), and why. */
+    interface Refusal {
+        void refused(Spawn s, Endpoint e, String why);
+    }
 
     /**
      * @param listening told when the job wrote its endpoint and the proxy can reach it, at {@code s.target}
      * @param answered  told when the notebook answered at {@code s.target}
      * @param timedOut  told when the start timeout passed without an answer
+     * @param refused   told when the endpoint is not one the proxy may use; nothing is sent there
      */
     ReadinessProber(Vertx vertx, Scheduler scheduler, Clock clock, Duration tick, Duration startTimeout,
-                    Consumer<Spawn> listening, Consumer<Spawn> answered, Consumer<Spawn> timedOut) {
+                    Consumer<Spawn> listening, Consumer<Spawn> answered, Consumer<Spawn> timedOut, Refusal refused) {
         this.vertx = vertx;
         this.scheduler = scheduler;
         this.clock = clock;
@@ -45,6 +53,7 @@ final class ReadinessProber {
         this.listening = listening;
         this.answered = answered;
         this.timedOut = timedOut;
+        this.refused = refused;
         this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2000).setIdleTimeout(5));
     }
 
@@ -64,7 +73,12 @@ final class ReadinessProber {
         s.checking = true;
         Future<Boolean> check = s.target != null ? answers(s.target)
                 : scheduler.endpoint(s.job, s.key).compose(e -> {
-                    if (e.isEmpty()) {
+                    if (e.isEmpty() || s.state != SpawnState.STARTING) {
+                        return Future.succeededFuture(false);
+                    }
+                    java.util.Optional<String> refusal = EndpointRule.refusal(e.get(), s.nodes);
+                    if (refusal.isPresent()) {
+                        refused.refused(s, e.get(), refusal.get());
                         return Future.succeededFuture(false);
                     }
                     s.endpoint = e.get();

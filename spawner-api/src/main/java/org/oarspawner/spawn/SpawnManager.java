@@ -14,8 +14,11 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.oarspawner.metrics.SpawnMetrics;
+import org.oarspawner.spi.Endpoint;
+import org.oarspawner.spi.IgnoredJob;
 import org.oarspawner.spi.JobRequest;
 import org.oarspawner.spi.JobState;
 import org.oarspawner.spi.JobStatus;
@@ -86,7 +89,8 @@ public final class SpawnManager implements AutoCloseable {
         // A spawn that ended with its cancel unconfirmed stays polled: its job must not outlive it.
         this.poller = new ClusterPoller(scheduler, this.metrics, spawns::values, s -> !s.state.isFinal() || s.cancelPending(),
                 this::polled);
-        this.prober = new ReadinessProber(vertx, scheduler, clock, tick, startTimeout, this::listening, this::ready, this::startTimedOut);
+        this.prober = new ReadinessProber(vertx, scheduler, clock, tick, startTimeout, this::listening, this::ready, this::startTimedOut,
+                this::endpointRefused);
         this.routes = new RouteKeeper(scheduler, routes, baseUrl, spawns::values);
         this.cancels = new Canceller(scheduler, this::cleanUpAndSettle);
         context.runOnContext(v -> {
@@ -186,8 +190,12 @@ public final class SpawnManager implements AutoCloseable {
         });
     }
 
-    /** Rebuilds the spawns from OAR's jobs of this instance; call at start, before serving. Returns how many. */
-    public Future<Integer> recover() {
+    /**
+     * Rebuilds the spawns from OAR's jobs of this instance; call at start, before serving. Returns how many.
+     * The scheduler gives only jobs whose names it made; a job is a user's spawn only if OAR's owner is also the
+     * login that {@code loginOf} gives that user now. Any other is someone's: logged, counted, never cancelled.
+     */
+    public Future<Integer> recover(Function<String, Optional<String>> loginOf) {
         return onContext(() -> {
             List<Future<List<JobStatus>>> found = scheduler.clusters().stream().map(scheduler::findActive).toList();
             return Future.all(found).map(all -> {
@@ -195,6 +203,13 @@ public final class SpawnManager implements AutoCloseable {
                 for (Future<List<JobStatus>> f : found) {
                     for (JobStatus j : f.result()) {
                         SpawnKey key = j.key().orElseThrow();
+                        if (!loginOf.apply(key.user()).map(j.ref().login()::equals).orElse(false)) {
+                            metrics.jobIgnored(j.ref().cluster(), IgnoredJob.FOREIGN_OWNER);
+                            LOG.warn("event=job_ignored reason=foreign_owner cluster={} job={} owner={} user={} server={} login={}",
+                                    j.ref().cluster(), j.ref().id(), j.ref().login(), key.user(), key.server(),
+                                    loginOf.apply(key.user()).orElse(""));
+                            continue;
+                        }
                         Spawn known = spawns.get(key);
                         if (known != null && known.job != null && known.job.id() == j.ref().id()) {
                             continue;
@@ -301,6 +316,18 @@ public final class SpawnManager implements AutoCloseable {
         metrics.outcome(s, SpawnMetrics.Status.START_TIMEOUT);
         emit(s, SpawnState.FAILED, 100, "The notebook did not answer within " + prober.startTimeout().toSeconds()
                 + " s of job " + s.job.id() + " starting; the job is cancelled");
+        letGo(s);
+        cancels.cancel(s);
+    }
+
+    /** No request goes to an endpoint the job may not have: the spawn fails and its job is cancelled. */
+    private void endpointRefused(Spawn s, Endpoint e, String why) {
+        LOG.warn("event=endpoint_refused user={} server={} cluster={} job={} host={} port={} nodes={}", s.key.user(),
+                s.key.server(), s.cluster, s.job.id(), e.host(), e.port(), String.join(",", s.nodes));
+        s.failure = FailureReason.ENDPOINT_REFUSED;
+        metrics.outcome(s, SpawnMetrics.Status.ENDPOINT_REFUSED);
+        emit(s, SpawnState.FAILED, 100, "Job " + s.job.id() + " is cancelled: " + why
+                + ". The notebook must listen on the node OAR gave the job; tell your administrators if you did not change this.");
         letGo(s);
         cancels.cancel(s);
     }

@@ -13,6 +13,10 @@ public interface SchedulerMetrics {
 
     void reconnected(String cluster);
 
+    /** A job that looked like one of ours was left alone: it is someone's. */
+    default void jobIgnored(String cluster, IgnoredJob why) {
+    }
+
     SchedulerMetrics NONE = new SchedulerMetrics() {
         @Override
         public void command(String cluster, Command command, Outcome outcome, Duration duration) {

@@ -45,6 +45,10 @@ class ReadinessProberTest {
                 s -> {
                     s.state = SpawnState.FAILED;
                     heard.add("timed out");
+                },
+                (s, e, why) -> {
+                    s.state = SpawnState.FAILED;
+                    heard.add("refused " + e.url() + ": " + why);
                 });
     }
 
@@ -60,6 +64,7 @@ class ReadinessProberTest {
         oar.run(s.job.id(), NODE, clock.instant());
         s.state = SpawnState.STARTING;
         s.runningAt = clock.instant();
+        s.nodes = java.util.List.of(NODE);
         return s;
     }
 
@@ -96,6 +101,19 @@ class ReadinessProberTest {
         // The endpoint was read and reached once; the retries only knock.
         assertThat(oar.reaches).hasValue(1);
         assertThat(s.readyChecks).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void anEndpointOffTheJobsNodesIsRefusedAndNeverAsked() {
+        Spawn s = starting();
+        // The job's files say another host (the hub's API, say): not one of the nodes OAR gave the job.
+        oar.listen(s.job.id(), new Endpoint("localhost", notebook.actualPort()));
+        on(context, () -> { prober.check(s); return null; });
+        until("the endpoint is refused", () -> heard.size() == 1);
+        assertThat(heard.get(0)).startsWith("refused http://localhost:" + notebook.actualPort()).contains("not one of the nodes");
+        assertThat(oar.reaches).hasValue(0);
+        assertThat(s.endpoint).isNull();
+        assertThat(s.retryScheduled).isFalse();
     }
 
     @Test

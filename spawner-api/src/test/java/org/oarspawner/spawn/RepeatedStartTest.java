@@ -37,7 +37,7 @@ class RepeatedStartTest extends ManagerTestBase {
         long job = await(manager.start(withToken("token-1"))).jobId().orElseThrow();
         manager.close();
         manager = new SpawnManager(vertx, oar, TICK, START_TIMEOUT, clock);
-        await(manager.recover());
+        await(manager.recover(java.util.Optional::of));
         // The service cannot know what the job's env file holds: it writes the hub's, once.
         await(manager.start(withToken("token-1")));
         await(manager.start(withToken("token-1")));

@@ -187,7 +187,7 @@ class SpawnManagerTest extends ManagerTestBase {
         manager.close();
         manager = new SpawnManager(vertx, oar, TICK, START_TIMEOUT, clock, SpawnMetrics.NONE, proxy, "/");
 
-        assertThat(await(manager.recover())).isEqualTo(1);
+        assertThat(await(manager.recover(java.util.Optional::of))).isEqualTo(1);
         assertThat(view(new SpawnKey("bob", "web")).jobId()).contains(job);
         assertThat(view(new SpawnKey("bob", "web")).state()).isEqualTo(SpawnState.QUEUED);
         // The hub PUTs again: the same job.
