@@ -1,1 +1,1 @@
-oardel 6
+oardel 187

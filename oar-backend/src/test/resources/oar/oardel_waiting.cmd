@@ -1,1 +1,1 @@
-oardel 5
+oardel 186

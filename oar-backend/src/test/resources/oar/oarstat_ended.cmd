@@ -1,1 +1,1 @@
-oarstat -fJ -j 3 -j 5 -j 7 -j 8 -j 9 -j 6
+oarstat -fJ -j 182 -j 186 -j 188 -j 189 -j 190 -j 187

@@ -1,1 +1,1 @@
-oarstat -fJ -j 3 -j 4 -j 5
+oarstat -fJ -j 182 -j 183 -j 186

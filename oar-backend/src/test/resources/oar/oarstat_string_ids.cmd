@@ -1,1 +1,1 @@
-oarstat -fJ -j 4
+oarstat -fJ -j 183

@@ -31,8 +31,8 @@ class OarOutputTest {
 
     @Test
     void oarsubSuccessGivesTheJobId() {
-        assertThat(OarOutput.jobId("cpu", Fixtures.result("oarsub_cpu"))).isEqualTo(3);
-        assertThat(OarOutput.jobId("gpu", Fixtures.result("oarsub_gpu"))).isEqualTo(4);
+        assertThat(OarOutput.jobId("cpu", Fixtures.result("oarsub_cpu"))).isEqualTo(182);
+        assertThat(OarOutput.jobId("gpu", Fixtures.result("oarsub_gpu"))).isEqualTo(183);
     }
 
     @ParameterizedTest
@@ -77,7 +77,10 @@ class OarOutputTest {
 
         JobStatus gpu = jobs.get(GPU);
         assertThat(gpu.nodes()).containsExactly("node-gpu");
-        assertThat(gpu.key()).contains(new SpawnKey("alice", "gpu"));
+        // The GPU job is the gpu cluster's: that cluster's poll claims it, not the cpu cluster's.
+        assertThat(gpu.key()).isEmpty();
+        assertThat(OarOutput.jobs("gpu", Fixtures.read("oarstat_running_waiting.stdout"), names).get(GPU).key())
+                .contains(new SpawnKey("alice", "gpu"));
 
         JobStatus waiting = jobs.get(WAITING);
         assertThat(waiting.state()).isEqualTo(JobState.WAITING);

@@ -1,0 +1,1 @@
+oarsub --name 'oarspawner:dev:cpu:bob::4MfVqR0aZ1BV' --property "cluster='cpu'" --resource /nodes=1/core=1,walltime=0:05:00 'sleep 300'
