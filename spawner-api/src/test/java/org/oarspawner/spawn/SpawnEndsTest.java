@@ -83,7 +83,14 @@ class SpawnEndsTest extends ManagerTestBase {
         JobRequest slow = request("slow", "cpu");
         long slowJob = await(manager.start(slow)).jobId().orElseThrow();
         oar.run(slowJob, NODE, clock.instant());
-        oar.listen(slowJob, new org.oarspawner.spi.Endpoint(NODE, 1));
+        // A user port where nothing listens (a system port would be refused outright).
+        int nothing;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            nothing = free.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        oar.listen(slowJob, new org.oarspawner.spi.Endpoint(NODE, nothing));
         await(manager.pollNow("cpu"));
         clock.advance(START_TIMEOUT.plusSeconds(1));
         await(manager.pollNow("cpu"));
