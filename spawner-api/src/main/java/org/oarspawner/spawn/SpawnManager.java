@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * {@link #recover()} rebuilds the spawns from the job names OAR holds. The work around it has its own classes:
  * {@link ClusterPoller} (one status command per cluster per tick), {@link ReadinessProber} (endpoint, reach, HTTP
  * answer), {@link RouteKeeper} (the proxy's table), {@link EventLog} (progress events and their listeners),
- * {@link QueueRanking} and {@link LifecycleMetrics}. All state lives on one Vert.x context; public methods hop onto it.
+ * {@link QueueRanking}, {@link Canceller} (oardel until OAR confirms), {@link Retention} (when ended spawns are
+ * forgotten) and {@link LifecycleMetrics}. All state lives on one Vert.x context; public methods hop onto it.
  */
 public final class SpawnManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SpawnManager.class);
