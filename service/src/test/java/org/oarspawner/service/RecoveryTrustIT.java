@@ -90,8 +90,8 @@ class RecoveryTrustIT {
         assertThat(real.getLong("jobId")).isEqualTo(bobs.getLong("jobId"));
         assertThat(real.getString("url")).isEqualTo(bobs.getString("url"));
         assertThat(real.getString("login")).isEqualTo("bob");
-        assertThat(service.server("bob", "_default").statusCode()).isEqualTo(404);
-        assertThat(service.server("carol", "_default").statusCode()).isEqualTo(404);
+        assertThat(service.serverResponse("bob", "_default").statusCode()).isEqualTo(404);
+        assertThat(service.serverResponse("carol", "_default").statusCode()).isEqualTo(404);
         assertThat(service.servers()).extracting(s -> s.getLong("jobId")).doesNotContain(untagged, copied, odd);
 
         // The proxy sends bob's path to bob's notebook, and nothing to alice's page.
@@ -124,7 +124,7 @@ class RecoveryTrustIT {
         // The site changed its mapping: hub user bob is now login bobx on the clusters. The job is bob's, not bobx's.
         try (ServiceProcess remapped = new ServiceProcess(INSTANCE, Map.of("OARSPAWNER_LOGINS__MODE", "template",
                 "OARSPAWNER_LOGINS__TEMPLATE", "{user}x")).start()) {
-            assertThat(remapped.server("bob", "mapped").statusCode()).isEqualTo(404);
+            assertThat(remapped.serverResponse("bob", "mapped").statusCode()).isEqualTo(404);
             assertThat(count(remapped.log(), "event=job_ignored reason=foreign_owner cluster=cpu job=" + job + " owner=bob"))
                     .isEqualTo(1);
             assertThat(remapped.metric("oarspawner_jobs_ignored_total", "cluster=\"cpu\",reason=\"foreign-owner\"")).isEqualTo(1);

@@ -32,15 +32,24 @@ import org.oarspawner.oar.LocalCluster;
 final class ServiceProcess implements AutoCloseable {
     static final Path CONFIG = Path.of(System.getProperty("user.dir")).getParent().resolve("deploy/config/oarspawner.yaml");
 
-    private final String instance;
+    final String instance;
+    final int port;
+    final Path log;
     private final Map<String, String> env = new LinkedHashMap<>();
     private final HttpClient http = HttpClient.newHttpClient();
     private final Vertx vertx = Vertx.vertx();
     private final JWTAuth jwt;
     private final String hubToken;
-    private final int port;
-    private final Path log;
     private Process process;
+
+    /** A fresh instance name per run, so that no job of an earlier run counts: prefix-xxxxxx. */
+    static String freshInstance(String prefix) {
+        StringBuilder s = new StringBuilder(prefix).append('-');
+        for (int i = 0; i < 6; i++) {
+            s.append((char) ('a' + java.util.concurrent.ThreadLocalRandom.current().nextInt(26)));
+        }
+        return s.toString();
+    }
 
     ServiceProcess(String instance, Map<String, String> overrides) throws IOException {
         this.instance = instance;
@@ -59,8 +68,27 @@ final class ServiceProcess implements AutoCloseable {
 
     /** A token the service accepts, with these claims. */
     String token(JsonObject claims) {
+        return token(claims, 600);
+    }
+
+    /** A token signed with the platform's secret, with iat and exp (lifetime in seconds) and these claims. */
+    String token(JsonObject claims, int lifetime) {
         return jwt.generateToken(claims, new JWTOptions().setIssuer("jupyterhub").setAudience(List.of("oarspawner"))
-                .setExpiresInSeconds(600));
+                .setExpiresInSeconds(lifetime));
+    }
+
+    /** A token with exactly these claims besides iss and aud: no iat, and no exp unless the claims hold one. */
+    String bareToken(JsonObject claims) {
+        return jwt.generateToken(claims, new JWTOptions().setIssuer("jupyterhub").setAudience(List.of("oarspawner"))
+                .setNoTimestamp(true));
+    }
+
+    String hub() {
+        return token(new JsonObject().put("sub", "jupyterhub").put("roles", new JsonArray().add("hub")), 300);
+    }
+
+    String user(String name) {
+        return token(new JsonObject().put("sub", name).put("roles", new JsonArray().add("user")), 300);
     }
 
     String instance() {
@@ -111,12 +139,15 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     HttpResponse<String> call(String method, String path, JsonObject body) throws Exception {
-        return call(hubToken, method, path, body);
+        return call(method, path, hubToken, body);
     }
 
-    HttpResponse<String> call(String token, String method, String path, JsonObject body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path)).header("Authorization", "Bearer " + token)
+    HttpResponse<String> call(String method, String path, String token, JsonObject body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(90))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body.encode()));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
         if (body != null) {
             b.header("Content-Type", "application/json");
         }
@@ -129,15 +160,21 @@ final class ServiceProcess implements AutoCloseable {
         return out;
     }
 
-    HttpResponse<String> server(String user, String name) throws Exception {
+    HttpResponse<String> serverResponse(String user, String name) throws Exception {
         return call("GET", "/api/v1/users/" + user + "/servers/" + name, null);
+    }
+
+    /** The state of a spawn as the hub sees it (GET with a hub token); empty JSON when there is none. */
+    JsonObject server(String user, String name) throws Exception {
+        HttpResponse<String> r = serverResponse(user, name);
+        return r.statusCode() == 200 ? new JsonObject(r.body()) : new JsonObject();
     }
 
     JsonObject waitFor(String user, String name, Predicate<JsonObject> until) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         JsonObject last = null;
         while (System.nanoTime() < deadline) {
-            HttpResponse<String> r = server(user, name);
+            HttpResponse<String> r = serverResponse(user, name);
             last = r.statusCode() == 200 ? new JsonObject(r.body()) : new JsonObject().put("state", "http-" + r.statusCode());
             if (until.test(last)) {
                 return last;
@@ -176,8 +213,15 @@ final class ServiceProcess implements AutoCloseable {
         return out.isBlank() ? 0 : new JsonObject(out).size();
     }
 
+    /** How many jobs OAR holds, in any state, under this instance's names for a hub user (and server, if not null). */
+    int jobsInOar(String user, String server) {
+        String out = LocalCluster.run("oarstat", "-J", "--sql", "job_name like 'oarspawner:" + instance + ":%:" + user + ":"
+                + (server == null ? "%" : server + ":%") + "'");
+        return out.isBlank() ? 0 : new JsonObject(out).size();
+    }
+
     double metric(String name, String labels) throws Exception {
-        String text = http.send(HttpRequest.newBuilder(URI.create(base() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        String text = http.send(HttpRequest.newBuilder(URI.create(base() + "/metrics")).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString()).body();
         Matcher m = Pattern.compile("^" + Pattern.quote(name) + "\\{" + Pattern.quote(labels) + "[^}]*} ([0-9.eE+-]+)$",
                 Pattern.MULTILINE).matcher(text);
         if (!m.find()) {

@@ -42,7 +42,7 @@ class ServiceProcessIT {
     }
 
     private JsonObject server(String user, String name) throws Exception {
-        return new JsonObject(service.server(user, name).body());
+        return service.server(user, name);
     }
 
     private JsonObject waitFor(String user, String name, Predicate<JsonObject> until) throws Exception {
