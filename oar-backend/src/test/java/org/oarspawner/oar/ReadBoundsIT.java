@@ -94,9 +94,9 @@ class ReadBoundsIT {
     @EnumSource(Identity.class)
     void aTwoGigabyteStderrIsReadFromItsEndWithTheHeapFlat(Identity identity) throws Exception {
         OarScheduler s = scheduler(identity, Optional.empty());
-        // The stderr file grows to 2 GB (sparse), then 100 kB of lines and a last line are appended.
+        // The stderr file grows to 2 GB (sparse), then 6000 lines (102 kB) and a last line are appended.
         JobRequest r = request(identity, "bigerr", 1, List.of("/bin/sh", "-c",
-                "truncate -s 2G /proc/self/fd/2; yes 'a line of stderr' | head -c 100000 >> /proc/self/fd/2;"
+                "truncate -s 2G /proc/self/fd/2; yes 'a line of stderr' | head -n 6000 >> /proc/self/fd/2;"
                         + " echo 'the last line' >> /proc/self/fd/2; exit 3"));
         JobRef job = await(s.submit(r));
         assertThat(waitFor(s, job, j -> j.state().isFinal(), Duration.ofSeconds(90)).exitStatus()).hasValue(3);
