@@ -85,6 +85,12 @@ class ReadBoundsIT {
         return used;
     }
 
+    /** This JVM's resident set, from /proc. */
+    private static long rssKiB() throws java.io.IOException {
+        return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmRSS:"))
+                .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(-1);
+    }
+
     private static long peakHeap() {
         return ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == MemoryType.HEAP)
                 .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
@@ -104,13 +110,16 @@ class ReadBoundsIT {
         assertThat(Files.size(stderr)).isGreaterThan(TWO_GB);
 
         long before = settledHeap();
+        long rssBefore = rssKiB();
         long t0 = System.nanoTime();
         String all = await(s.stderrTail(job, r.key(), Integer.MAX_VALUE));
         long millis = (System.nanoTime() - t0) / 1_000_000;
         long grown = peakHeap() - before;
+        long rssAfter = rssKiB();
         String last = await(s.stderrTail(job, r.key(), 2));
-        System.out.printf("ReadBoundsIT %s: stderr %d bytes; tail read %d chars in %d ms; heap %d MiB before, peak +%d MiB%n",
-                identity, Files.size(stderr), all.length(), millis, before >> 20, grown >> 20);
+        System.out.printf("ReadBoundsIT %s: stderr %d bytes; tail read %d chars in %d ms; heap %d MiB before, peak +%d KiB;"
+                + " JVM RSS %d MiB before, %d MiB after%n", identity, Files.size(stderr), all.length(), millis, before >> 20,
+                grown >> 10, rssBefore >> 10, rssAfter >> 10);
 
         assertThat(all.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(JobFiles.MAX_TAIL).isGreaterThan(60_000);
         assertThat(all).endsWith("a line of stderr\nthe last line");
