@@ -115,7 +115,9 @@ public final class OarCommand {
      * in any state: for an oarsub whose answer the connection lost.
      */
     public String submission(String jobName, String envFile) {
-        if (!jobName.matches("[A-Za-z0-9:._@+-]+") || !envFile.matches("env\\.[A-Za-z0-9]+")) {
+        // The name is the service's own (grammar-checked parts, a tag); compared with '=', so only a quote or a
+        // backslash could break out of the SQL string.
+        if (!jobName.matches("[^'\\\\\\x00-\\x1f]+") || !envFile.matches("env\\.[A-Za-z0-9]+")) {
             throw new IllegalArgumentException("cannot look up job " + jobName + " by " + envFile);
         }
         String where = "job_name = '" + jobName + "' and command like '%" + envFile + "%'";

@@ -30,8 +30,10 @@ printf '%s %s\n' "$host" "$port" > "$endpoint.part" && mv -f "$endpoint.part" "$
 # service trusts a spool file only if this job's user owns it.
 spool=@SPOOL@
 if [ -n "$spool" ]; then
-  ( umask 022; printf '%s %s\n' "$host" "$port" > "$spool/.$endpoint.$$" && mv -f "$spool/.$endpoint.$$" "$spool/$endpoint" ) \
-    || echo "oarspawner: cannot write to the endpoint spool $spool" >&2
+  # mktemp makes a new file (O_EXCL): nothing another user put in the spool is opened or written to.
+  tmp=$(mktemp "$spool/.$endpoint.XXXXXXXX") && printf '%s %s\n' "$host" "$port" > "$tmp" && chmod 644 "$tmp" \
+    && mv -f "$tmp" "$spool/$endpoint" \
+    || { [ -n "${tmp:-}" ] && rm -f "$tmp"; echo "oarspawner: cannot write to the endpoint spool $spool" >&2; }
 fi
 
 # The notebook command; {host} and {port} in its arguments become the values above.

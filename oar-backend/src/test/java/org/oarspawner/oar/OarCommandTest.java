@@ -110,6 +110,8 @@ class OarCommandTest {
         assertThat(c.submission("oarspawner:dev:cpu:a.b@x.org:", "env.00ff")).isEqualTo("'/usr/bin/oarstat' -fJ --sql "
                 + "'job_name = '\\''oarspawner:dev:cpu:a.b@x.org:'\\'' and command like '\\''%env.00ff%'\\'''");
         assertThatThrownBy(() -> c.submission("x' or 1=1", "env.00ff")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> c.submission("n\\' or 1=1", "env.00ff")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> c.submission("n", "env.0%")).isInstanceOf(IllegalArgumentException.class);
+        assertThat(c.submission("oarspawner:dev:cpu:bob:x:t=AbC/9+", "env.1")).contains("job_name = '\\''oarspawner:dev:cpu:bob:x:t=AbC/9+'\\''");
     }
 }

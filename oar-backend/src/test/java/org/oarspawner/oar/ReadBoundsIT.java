@@ -8,8 +8,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,50 +70,56 @@ class ReadBoundsIT {
         return identity == Identity.PER_USER ? b.build() : b.project(LocalCluster.PROJECT).build();
     }
 
-    /** Heap in use now, after a collection, with every pool's peak reset. */
-    private static long settledHeap() {
-        System.gc();
-        long used = 0;
-        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (p.getType() == MemoryType.HEAP) {
-                p.resetPeakUsage();
-                used += p.getUsage().getUsed();
-            }
-        }
-        return used;
+    private static long heapUsed() {
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
-    private static long peakHeap() {
-        return ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == MemoryType.HEAP)
-                .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+    /** Bytes allocated so far by the JVM's live threads (the worker pools and JSch's session threads among them). */
+    private static long allocated() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        return java.util.Arrays.stream(threads.getThreadAllocatedBytes(threads.getAllThreadIds())).filter(b -> b > 0).sum();
+    }
+
+    /** This JVM's resident set, from /proc. */
+    private static long rssKiB() throws java.io.IOException {
+        return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmRSS:"))
+                .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(-1);
     }
 
     @ParameterizedTest
     @EnumSource(Identity.class)
     void aTwoGigabyteStderrIsReadFromItsEndWithTheHeapFlat(Identity identity) throws Exception {
         OarScheduler s = scheduler(identity, Optional.empty());
-        // The stderr file grows to 2 GB (sparse), then 100 kB of lines and a last line are appended.
+        // The stderr file grows to 2 GB (sparse), then 6000 lines (102 kB) and a last line are appended.
         JobRequest r = request(identity, "bigerr", 1, List.of("/bin/sh", "-c",
-                "truncate -s 2G /proc/self/fd/2; yes 'a line of stderr' | head -c 100000 >> /proc/self/fd/2;"
+                "truncate -s 2G /proc/self/fd/2; yes 'a line of stderr' | head -n 6000 >> /proc/self/fd/2;"
                         + " echo 'the last line' >> /proc/self/fd/2; exit 3"));
         JobRef job = await(s.submit(r));
         assertThat(waitFor(s, job, j -> j.state().isFinal(), Duration.ofSeconds(90)).exitStatus()).hasValue(3);
         Path stderr = LocalCluster.jobDir(job.login(), r.key()).resolve(JobScript.stderrFile(job.id()));
         assertThat(Files.size(stderr)).isGreaterThan(TWO_GB);
 
-        long before = settledHeap();
+        System.gc();
+        long heapBefore = heapUsed();
+        long rssBefore = rssKiB();
+        long allocatedBefore = allocated();
         long t0 = System.nanoTime();
         String all = await(s.stderrTail(job, r.key(), Integer.MAX_VALUE));
         long millis = (System.nanoTime() - t0) / 1_000_000;
-        long grown = peakHeap() - before;
+        long allocated = allocated() - allocatedBefore;
+        long rssAfter = rssKiB();
+        long heapAfter = heapUsed();
         String last = await(s.stderrTail(job, r.key(), 2));
-        System.out.printf("ReadBoundsIT %s: stderr %d bytes; tail read %d chars in %d ms; heap %d MiB before, peak +%d MiB%n",
-                identity, Files.size(stderr), all.length(), millis, before >> 20, grown >> 20);
+        System.out.printf("ReadBoundsIT %s: stderr %d bytes; tail read %d chars in %d ms; allocated during the read %d KiB;"
+                + " heap used %d MiB before, %d MiB after; JVM RSS %d MiB before, %d MiB after%n", identity, Files.size(stderr),
+                all.length(), millis, allocated >> 10, heapBefore >> 20, heapAfter >> 20, rssBefore >> 10, rssAfter >> 10);
 
         assertThat(all.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(JobFiles.MAX_TAIL).isGreaterThan(60_000);
         assertThat(all).endsWith("a line of stderr\nthe last line");
         assertThat(last).isEqualTo("a line of stderr\nthe last line");
-        assertThat(grown).as("heap growth while reading the tail of a 2 GB stderr").isLessThan(64L << 20);
+        // Every byte allocated by every thread of this JVM while the tail was read: reading the whole file would be 2 GB.
+        assertThat(allocated).as("bytes allocated while reading the tail of a 2 GB stderr").isLessThan(64L << 20);
+        assertThat(rssAfter - rssBefore).as("RSS growth (KiB) while reading the tail of a 2 GB stderr").isLessThan(256L << 10);
         await(s.cleanUp(job, r.key()));
     }
 
