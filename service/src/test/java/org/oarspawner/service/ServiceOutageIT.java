@@ -26,7 +26,9 @@ class ServiceOutageIT {
     private static final Duration DOWN = Duration.ofSeconds(5);
     private static final Duration READY = Duration.ofSeconds(120);
     private static final JsonObject CPU = new JsonObject().put("profile", "cpu-1core-2h");
-    private static final JsonObject GPU = new JsonObject().put("profile", "gpu-a100-4h").put("project", LocalCluster.PROJECT);
+    private static final JsonObject A100 = new JsonObject().put("profile", "gpu-a100-4h").put("project", LocalCluster.PROJECT);
+    /** The node's other GPU: both queued spawns can run at once when the node is free. */
+    private static final JsonObject V100 = new JsonObject().put("profile", "gpu-v100-2h").put("project", LocalCluster.PROJECT);
 
     @Test
     void aSigkillAtSubmittingStartingAndReadyAndDuringAStop(HubStack hub) throws Exception {
@@ -85,8 +87,8 @@ class ServiceOutageIT {
         Instant t0 = Instant.now().minusSeconds(1);
         String blocker = HubStack.holdGpuNode();
         try {
-            request(hub, "bob", "q5", GPU);
-            request(hub, "bob", "q60", GPU);
+            request(hub, "bob", "q5", A100);
+            request(hub, "bob", "q60", V100);
             CompletableFuture<List<JsonObject>> progress = CompletableFuture.supplyAsync(() -> hub.progress("bob", "q5"));
             await("bob/q5 and bob/q60 queued", Duration.ofSeconds(60),
                     () -> jobs("bob", "q5").size() == 1 && jobs("bob", "q60").size() == 1);
