@@ -143,10 +143,12 @@ final class ApiAuth {
         if (iat != null && !(iat instanceof Number)) {
             throw unauthorized("the token's iat claim is not a number");
         }
-        long from = iat instanceof Number issued ? issued.longValue() : clock.instant().getEpochSecond();
+        // From iat, or from now when iat is absent or in the future: a token dated ahead cannot buy a longer life.
+        long now = clock.instant().getEpochSecond();
+        long from = iat instanceof Number issued ? Math.min(issued.longValue(), now) : now;
         long lifetime = expiry.longValue() - from;
         if (lifetime > jwt.maxLifetime().toSeconds()) {
-            throw unauthorized("the token lives " + lifetime + " s" + (iat == null ? " from now" : "")
+            throw unauthorized("the token lives " + lifetime + " s" + (from == now ? " from now" : "")
                     + ", more than the " + seconds(jwt.maxLifetime()) + " this service accepts (jwt.maxLifetime);"
                     + " sign tokens with a shorter lifetime");
         }

@@ -31,7 +31,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.oarspawner.config.ServiceConfig;
-import org.oarspawner.spawn.Spawn;
 import org.oarspawner.spawn.SpawnManager;
 import org.oarspawner.spi.InvalidFieldException;
 import org.oarspawner.spi.Scheduler;
@@ -302,30 +301,6 @@ public final class ApiServer {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    /** The JSON of a spawn, as GET returns it. */
-    static final class ServerJson {
-        static JsonObject of(Spawn.View v, Instant now) {
-            JsonObject o = new JsonObject().put("user", v.key().user())
-                    .put("name", v.key().isDefaultServer() ? DEFAULT_SERVER : v.key().server())
-                    .put("state", v.state().name().toLowerCase()).put("cluster", v.cluster()).put("login", v.login())
-                    .put("nodes", new JsonArray(v.nodes())).put("message", v.message());
-            v.jobId().ifPresent(id -> o.put("jobId", id));
-            v.url().ifPresent(u -> o.put("url", u));
-            v.queuePosition().ifPresent(p -> o.put("queuePosition", p));
-            v.scheduledStart().ifPresent(t -> o.put("estimatedStart", t.toString()));
-            v.walltimeLeft(now).ifPresent(d -> o.put("walltimeLeftSeconds", d.toSeconds()));
-            v.submittedAt().ifPresent(t -> o.put("submittedAt", t.toString()));
-            v.runningAt().ifPresent(t -> o.put("runningAt", t.toString()));
-            v.readyAt().ifPresent(t -> o.put("readyAt", t.toString()));
-            v.failure().ifPresent(f -> o.put("failure", f.name().toLowerCase()));
-            v.exitStatus().ifPresent(x -> o.put("exitStatus", x));
-            if (!v.stderrTail().isEmpty()) {
-                o.put("stderrTail", v.stderrTail());
-            }
-            return o;
         }
     }
 }

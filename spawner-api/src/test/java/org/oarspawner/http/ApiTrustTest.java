@@ -89,6 +89,9 @@ class ApiTrustTest extends ApiServerFixture {
         HttpResponse<String> long2 = call("GET", path, signed(hubClaims().put("exp", now() + 7200)), null);
         assertError(long2, 401, "unauthorized");
         assertThat(json(long2).getString("message")).contains("jwt.maxLifetime");
+        // Dated ahead: a 10 min lifetime from an iat 2 h away is 2 h 10 min from now.
+        HttpResponse<String> ahead = call("GET", path, signed(hubClaims().put("iat", now() + 7200).put("exp", now() + 7800)), null);
+        assertError(ahead, 401, "unauthorized");
         assertThat(call("GET", path, signed(hubClaims().put("iat", now()).put("exp", now() + 3600)), null).statusCode()).isEqualTo(200);
         assertThat(call("GET", path, signed(hubClaims().put("exp", now() + 600)), null).statusCode()).isEqualTo(200);
     }
