@@ -129,7 +129,9 @@ final class HubStack implements AutoCloseable {
                 throw new AssertionError("the service did not start (is another one on port 9081?): " + logSince(mark));
             }
             try {
-                if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:9081/health/ready")).timeout(Duration.ofSeconds(10)).build(),
+                // Our own process listening (not another one on the port), and ready.
+                if (logSince(mark).contains("event=api_listening") && http.send(HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:9081/health/ready")).timeout(Duration.ofSeconds(10)).build(),
                         HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
                     return;
                 }
