@@ -122,10 +122,16 @@ final class HubStack implements AutoCloseable {
                 "OARSPAWNER_HUB__CHECK_INTERVAL", "1s"));
         env.putAll(overrides);
         pb.environment().putAll(env);
+        long mark = logMark();
         service = pb.start();
         for (int i = 0; i < 300; i++) {
+            if (logSince(mark).contains("event=start_failed")) {
+                throw new AssertionError("the service did not start (is another one on port 9081?): " + logSince(mark));
+            }
             try {
-                if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:9081/health/ready")).build(),
+                // Our own process listening (not another one on the port), and ready.
+                if (logSince(mark).contains("event=api_listening") && http.send(HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:9081/health/ready")).timeout(Duration.ofSeconds(10)).build(),
                         HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
                     return;
                 }
@@ -196,7 +202,7 @@ final class HubStack implements AutoCloseable {
                 vertx.close();
             }
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:9081" + path))
-                    .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                    .header("Authorization", "Bearer " + token).header("Content-Type", "application/json").timeout(Duration.ofSeconds(60))
                     .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body.encode()));
             return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
@@ -217,6 +223,7 @@ final class HubStack implements AutoCloseable {
     HttpResponse<String> hub(String method, String path, JsonObject body) {
         try {
             return http.send(HttpRequest.newBuilder(URI.create(HUB + path)).header("Authorization", "token " + hubToken)
+                    .timeout(Duration.ofSeconds(60))
                     .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body.encode()))
                     .build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
@@ -261,7 +268,8 @@ final class HubStack implements AutoCloseable {
         try {
             String token = Files.readString(LocalCluster.STATE.resolve("proxy-token")).strip();
             return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:8001/api/routes" + path))
-                    .header("Authorization", "token " + token).method(method, HttpRequest.BodyPublishers.noBody()).build(),
+                    .header("Authorization", "token " + token).method(method, HttpRequest.BodyPublishers.noBody())
+                    .timeout(Duration.ofSeconds(30)).build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new IllegalStateException(e);

@@ -86,7 +86,7 @@ class OrphanIT {
 
     private static double metric(String prefix) throws Exception {
         String body = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://127.0.0.1:9081/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+                java.net.URI.create("http://127.0.0.1:9081/metrics")).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString()).body();
         return body.lines().filter(l -> l.startsWith(prefix)).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
                 .findFirst().orElseThrow(() -> new AssertionError("no " + prefix + " in /metrics"));
     }
