@@ -159,6 +159,19 @@ public final class OarOutput {
                 exitStatus, signal, text(j, "message").orElse(""), events);
     }
 
+    private static final Pattern ENV_FILE = Pattern.compile("(?:^|[\\s/])(env\\.[A-Za-z0-9]{1,64})(?:\\s|$)");
+
+    /** The env file a job's script was told to read: {@code job.sh env.<random>} on the command OAR keeps for it. */
+    public static Optional<String> envFileOf(String oarstatJson, long id) {
+        try {
+            JsonNode job = oarstatJson.isBlank() ? null : JSON.readTree(oarstatJson).get(Long.toString(id));
+            Matcher m = ENV_FILE.matcher(job == null ? "" : job.path("command").asText(""));
+            return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+        } catch (JsonProcessingException e) {
+            return Optional.empty();
+        }
+    }
+
     /**
      * A job's entry in the spool, and the login that owns it: its endpoint line, or empty for something that is not a
      * regular file (a FIFO, a link), which is never read.

@@ -152,8 +152,12 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
     @Override
     public Future<Void> restage(JobRef job, JobRequest request) {
         return onCluster(job.cluster(), c -> timed(c, Command.STAGE, () -> {
+            // The job reads only the env file named on its own command line, which OAR keeps.
+            CommandResult r = requireSuccess(c, "oarstat", c.service().exec(c.commands.status(List.of(job.id()))));
+            String envFile = OarOutput.envFileOf(r.stdout(), job.id()).orElseThrow(() -> new SchedulerException(job.cluster(),
+                    Reason.FAILED, -1, "job " + job.id() + " names no environment file on its command line; stop and start it again"));
             c.files.stage(job.login(), JobName.directoryOf(request.key()), List.of(
-                    new StagedFile(JobScript.ENV, JobScript.environment(request.environment()).getBytes(StandardCharsets.UTF_8), 0600)));
+                    new StagedFile(envFile, JobScript.environment(request.environment()).getBytes(StandardCharsets.UTF_8), 0600)));
             LOG.info("event=job_restaged user={} server={} cluster={} job={} login={}", request.key().user(), request.key().server(),
                     job.cluster(), job.id(), job.login());
             return null;
