@@ -70,7 +70,10 @@ def hub_servers():
 
 def start(server, profile):
     # The hub answers once start() returned or after its own slow_spawn_timeout; the spawn goes on meanwhile.
-    return call("POST", f"{HUB}/hub/api/users/{USER}/servers/{server}", HUB_AUTH, {"profile": profile}, timeout=15)[0]
+    code = call("POST", f"{HUB}/hub/api/users/{USER}/servers/{server}", HUB_AUTH, {"profile": profile}, timeout=15)[0]
+    if code not in (0, 201, 202):
+        print(f"    (the hub answered HTTP {code} to starting {server})")
+    return code
 
 
 def stop(server):
@@ -231,6 +234,10 @@ SCENARIOS = [
 
 def main():
     chosen = sys.argv[1:]
+    # The hub knows alice once she logged in; create her otherwise (201, or 409 when she exists).
+    code, _ = call("POST", f"{HUB}/hub/api/users/{USER}", HUB_AUTH)
+    if code not in (201, 409):
+        sys.exit(f"[faults] the hub refused to create user {USER}: HTTP {code}")
     rows = []
     for title, run in SCENARIOS:
         if chosen and not any(c in title for c in chosen):
