@@ -216,7 +216,9 @@ final class HubStack implements AutoCloseable {
     private void stopService() throws InterruptedException {
         if (service != null) {
             service.destroy();
-            service.waitFor(20, TimeUnit.SECONDS);
+            if (!service.waitFor(20, TimeUnit.SECONDS)) {
+                service.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
         }
     }
 
@@ -335,21 +337,26 @@ final class HubStack implements AutoCloseable {
     /** Stops every server the hub has, then the service and the hub; cancels whatever job is left. */
     @Override
     public void close() throws Exception {
-        HttpResponse<String> users = hub("GET", "/hub/api/users", null);
-        if (users.statusCode() == 200) {
-            for (Object u : new io.vertx.core.json.JsonArray(users.body())) {
-                JsonObject user = (JsonObject) u;
-                for (String server : user.getJsonObject("servers", new JsonObject()).fieldNames()) {
-                    hub("DELETE", serverPath(user.getString("name"), server), null);
+        // Whatever state a failed test left the hub in, the service on 9081, the jobs and the hub are stopped: a
+        // service left running would answer the next run's HubStack in its place.
+        try {
+            HttpResponse<String> users = hub("GET", "/hub/api/users", null);
+            if (users.statusCode() == 200) {
+                for (Object u : new io.vertx.core.json.JsonArray(users.body())) {
+                    JsonObject user = (JsonObject) u;
+                    for (String server : user.getJsonObject("servers", new JsonObject()).fieldNames()) {
+                        hub("DELETE", serverPath(user.getString("name"), server), null);
+                    }
                 }
             }
+        } finally {
+            stopService();
+            for (long id : jobsWhere("job_name like 'oarspawner:" + INSTANCE + ":%'")) {
+                LocalCluster.run("oardel", Long.toString(id));
+            }
+            ProcessBuilder pb = new ProcessBuilder("bash", ROOT.resolve("deploy/hub.sh").toString(), "stop")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            pb.start().waitFor(60, TimeUnit.SECONDS);
         }
-        stopService();
-        for (long id : jobsWhere("job_name like 'oarspawner:" + INSTANCE + ":%'")) {
-            LocalCluster.run("oardel", Long.toString(id));
-        }
-        ProcessBuilder pb = new ProcessBuilder("bash", ROOT.resolve("deploy/hub.sh").toString(), "stop")
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        pb.start().waitFor(60, TimeUnit.SECONDS);
     }
 }

@@ -140,6 +140,13 @@ class ApiTrustTest extends ApiServerFixture {
     }
 
     @Test
+    void aTooLargeBodyIs413WithTheJsonBody() throws Exception {
+        String huge = new JsonObject(START).put("environment", new JsonObject().put("A", "x".repeat(1_100_000))).encode();
+        RawHttp.Response r = RawHttp.send(port, "PUT", "/api/v1/users/alice/servers/lab", hub(), huge);
+        assertField(r, 413, "body");
+    }
+
+    @Test
     void aTooLongRequestLineIs414WithTheJsonBody() throws Exception {
         RawHttp.Response r = RawHttp.send(port, "GET", "/api/v1/users/" + "a".repeat(5000) + "/servers/x", hub(), null);
         assertField(r, 414, "path");

@@ -43,8 +43,12 @@ public final class RawHttp {
             s.setSoTimeout(30_000);
             OutputStream out = s.getOutputStream();
             out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-            out.write(content);
-            out.flush();
+            try {
+                out.write(content);
+                out.flush();
+            } catch (IOException e) {
+                // The server may answer (413, say) and close before reading a large body: read its answer anyway.
+            }
             return parse(s.getInputStream());
         }
     }
