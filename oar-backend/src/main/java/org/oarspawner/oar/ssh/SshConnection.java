@@ -108,9 +108,11 @@ public final class SshConnection implements AutoCloseable {
                     }
                     Thread.sleep(5);
                 }
-                if (channel.getExitStatus() == -1 && !sessionAlive(channel)) {
-                    // The connection went while the command ran: it may or may not have done its work.
-                    throw SshException.afterSend(target + ": the connection was lost while the command ran: " + firstWord(command));
+                if (channel.getExitStatus() == -1) {
+                    // No exit status: the connection went while the command ran (JSch may close the channel a moment
+                    // before it sees the session down), so the command may or may not have done its work.
+                    throw SshException.afterSend(target + ": the connection was lost while the command ran"
+                            + (sessionAlive(channel) ? " (no exit status)" : "") + ": " + firstWord(command));
                 }
                 if (out.truncated() || err.truncated()) {
                     LOG.warn("event=ssh_output_truncated target={} command={} max_stdout={} max_stderr={}", target,
