@@ -104,7 +104,7 @@ public final class OarCommand {
         }
         String loop = sb.append("; do f=endpoint.$id; if [ -f \"$f\" ] && [ ! -L \"$f\" ]; then ")
                 .append("printf '%s %s f %s\\n' \"$id\" \"$(stat -c %U -- \"$f\")\" \"$(dd if=\"$f\" iflag=nonblock,nofollow bs=")
-                .append(SPOOL_LINE_BYTES).append(" count=1 2>/dev/null | head -n 1)\"; ")
+                .append(SPOOL_LINE_BYTES).append(" count=1 2>/dev/null | head -n 1 | tr -cd 'A-Za-z0-9 .-')\"; ")
                 .append("elif [ -e \"$f\" ] || [ -L \"$f\" ]; then printf '%s %s x\\n' \"$id\" \"$(stat -c %U -- \"$f\")\"; fi; done")
                 .toString();
         return "timeout " + SPOOL_SECONDS + " sh -c " + quote(loop);

@@ -180,17 +180,25 @@ public final class OarOutput {
     }
 
     /**
-     * Parses {@link OarCommand#spooledEndpoints}: "id owner f host port" and "id owner x" lines. A regular file's
-     * line that does not parse is left out (a user may write anything in a file of theirs); the caller checks the owner.
+     * Parses {@link OarCommand#spooledEndpoints}: "id owner f host port" and "id owner x" lines, for the ids asked.
+     * A regular file's line that does not parse is left out (a user may write anything in a file of theirs); the
+     * caller checks the owner. Lines end at '\n' only, and the command keeps only a host's and a port's characters
+     * of a file: a '\r' or a newline a user wrote cannot start a line of its own. An id seen twice is someone's
+     * forgery: its entry gets no owner, so that the job's own directory is read instead.
      */
-    public static Map<Long, SpooledEndpoint> spooledEndpoints(String stdout) {
+    public static Map<Long, SpooledEndpoint> spooledEndpoints(String stdout, java.util.Collection<Long> asked) {
         Map<Long, SpooledEndpoint> found = new HashMap<>();
-        for (String line : stdout.lines().toList()) {
-            String[] f = line.strip().split(" ", 4);
-            if (f.length < 3 || !f[0].matches("[0-9]{1,18}")) {
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        for (String line : stdout.split("\n", -1)) {
+            String[] f = line.split(" ", 4);
+            if (f.length < 3 || !f[0].matches("[0-9]{1,18}") || !asked.contains(Long.parseLong(f[0]))) {
                 continue;
             }
             long id = Long.parseLong(f[0]);
+            if (!seen.add(id)) {
+                found.put(id, new SpooledEndpoint("", Optional.empty()));
+                continue;
+            }
             if (f.length == 3 && f[2].equals("x")) {
                 found.put(id, new SpooledEndpoint(f[1], Optional.empty()));
             } else if (f.length == 4 && f[2].equals("f")) {

@@ -232,7 +232,7 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
     /** One command reads the spool lines of all these jobs. */
     private Future<Map<Long, OarOutput.SpooledEndpoint>> spooledEndpoints(String cluster, String spool, List<Long> ids) {
         return onCluster(cluster, c -> timed(c, Command.ENDPOINTS, () -> OarOutput.spooledEndpoints(requireSuccess(c,
-                "reading the endpoint spool " + spool, c.service().exec(c.commands.spooledEndpoints(spool, ids))).stdout())));
+                "reading the endpoint spool " + spool, c.service().exec(c.commands.spooledEndpoints(spool, ids))).stdout(), ids)));
     }
 
     @Override

@@ -93,9 +93,24 @@ class OarCommandTest {
         String me = System.getProperty("user.name");
         assertThat(out).isEqualTo("12 " + me + " f node-cpu 40001\n13 " + me + " f node-gpu 40002\n14 " + me + " x\n16 "
                 + me + " x\n17 " + me + " f " + "x".repeat(OarCommand.SPOOL_LINE_BYTES) + "\n");
-        assertThat(OarOutput.spooledEndpoints(out)).containsOnlyKeys(12L, 13L, 14L, 16L)
+        assertThat(OarOutput.spooledEndpoints(out, List.of(12L, 13L, 14L, 15L, 16L, 17L))).containsOnlyKeys(12L, 13L, 14L, 16L)
                 .containsEntry(13L, new OarOutput.SpooledEndpoint(me, Optional.of(new Endpoint("node-gpu", 40002))))
                 .containsEntry(16L, new OarOutput.SpooledEndpoint(me, Optional.empty()));
+    }
+
+    @Test
+    void aCarriageReturnOrAnyOtherByteInASpoolFileCannotForgeAnotherJobsLine(@TempDir Path spool) throws Exception {
+        // alice's file holds, after a '\r', a line that would speak for bob's job 21 as bob.
+        Files.writeString(spool.resolve("endpoint.20"), "x\r21 bob f 127.0.0.1 8081\n");
+        Files.writeString(spool.resolve("endpoint.21"), "node-cpu 40021\n");
+        String cmd = new OarCommand(config(Identity.SERVICE_ACCOUNT, null)).spooledEndpoints(spool.toString(), List.of(20L, 21L));
+        Process p = new ProcessBuilder("/bin/sh", "-c", cmd).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).isZero();
+        String me = System.getProperty("user.name");
+        assertThat(out).isEqualTo("20 " + me + " f x21 bob f 127.0.0.1 8081\n21 " + me + " f node-cpu 40021\n");
+        assertThat(OarOutput.spooledEndpoints(out, List.of(20L, 21L))).containsOnlyKeys(21L)
+                .containsEntry(21L, new OarOutput.SpooledEndpoint(me, Optional.of(new Endpoint("node-cpu", 40021))));
     }
 
     @Test
