@@ -188,6 +188,13 @@ class OARSpawner(Spawner):
                 return 0
             self.log.warning("oarspawner: poll of %s/%s failed: %s; taken as still running", self.user.name, self.name, e)
             return None
+        except Exception:  # noqa: BLE001 - a bad answer or an unreadable key must not make the hub drop a running job
+            self.log.exception("oarspawner: poll of %s/%s failed; taken as still running", self.user.name, self.name)
+            return None
+        if not isinstance(server, dict) or "state" not in server:
+            self.log.warning("oarspawner: poll of %s/%s: the service answered %r; taken as still running",
+                             self.user.name, self.name, server)
+            return None
         if server["state"] in RUNNING:
             return None
         return server.get("exitStatus", 0) if server["state"] == "failed" else 0
@@ -197,7 +204,8 @@ class OARSpawner(Spawner):
         # queued when the hub went down is the same OAR job: wait for it, rather than let the hub drop it.
         try:
             server = await self._follow(deadline=self._deadline(self.start_timeout))
-        except ServiceUnavailable as e:
+        except ServiceError as e:
+            # Raising here would stop the hub's start-up (check_spawner does not catch it): keep the server.
             self.log.warning("oarspawner: %s/%s: %s; keeping the server, poll() will tell", self.user.name, self.name, e)
             return self.server.url
         if server["state"] == "ready":
@@ -208,7 +216,10 @@ class OARSpawner(Spawner):
         else:
             self.log.warning("oarspawner: %s/%s not ready %ss after a hub restart; stopping job %s",
                              self.user.name, self.name, self.start_timeout, server.get("jobId"))
-            await self.stop()
+            try:
+                await self.stop()
+            except ServiceError as e:
+                self.log.warning("oarspawner: stopping %s/%s failed: %s", self.user.name, self.name, e)
         return self.server.url
 
     async def stop(self, now=False):

@@ -226,3 +226,36 @@ def test_progress_after_a_restart_reads_the_stream_again_without_repeating_itsel
                                               "Found job 7 on cluster cpu again", "Server ready"]
     assert [e["progress"] for e in events] == [10, 30, 30, 30, 100]
     assert last_ids[0] == "0" and last_ids[-1] == "0"
+
+
+def test_poll_takes_a_bad_answer_as_still_running():
+    port = free_port()
+
+    async def run():
+        s = spawner(port)
+        # An empty 200, a 200 that is no server, a 401 (a key rotated): none may make the hub drop a running job.
+        fake = FakeService(port, [(200, None), (200, ["not", "a", "server"]), (401, {"message": "unauthorized"})])
+        await fake.start()
+        try:
+            return await s.poll(), await s.poll(), await s.poll()
+        finally:
+            await fake.stop()
+
+    assert asyncio.run(run()) == (None, None, None)
+
+
+def test_get_url_after_a_hub_restart_never_raises():
+    port = free_port()
+
+    async def run():
+        s = spawner(port)
+        s.server = types.SimpleNamespace(url="http://127.0.0.1:8000/user/alice/")
+        # The hub's start-up check calls get_url for every server poll() kept: a 401 or a 500 there must not raise.
+        fake = FakeService(port, [(401, {"message": "unauthorized"}), (500, {"message": "internal"})])
+        await fake.start()
+        try:
+            return await s.get_url(), await s.get_url()
+        finally:
+            await fake.stop()
+
+    assert asyncio.run(run()) == ("http://127.0.0.1:8000/user/alice/",) * 2
