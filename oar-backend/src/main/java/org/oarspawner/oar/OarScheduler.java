@@ -211,7 +211,7 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
     private void ignored(String cluster, IgnoredJob why, String id, String owner, String name, String reason) {
         metrics.jobIgnored(cluster, why);
         LOG.warn("event=job_ignored reason={} cluster={} job={} owner={} name=\"{}\" why=\"{}\"", why.name().toLowerCase(),
-                cluster, oneLine(id), oneLine(owner), oneLine(name), reason);
+                cluster, oneLine(id), oneLine(owner), oneLine(name), oneLine(reason));
     }
 
     /**

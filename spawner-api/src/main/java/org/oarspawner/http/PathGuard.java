@@ -42,7 +42,8 @@ final class PathGuard implements Handler<RoutingContext> {
             int slash = s.indexOf('/', scheme + 3);
             s = slash < 0 ? "/" : s.substring(slash);
         }
-        int q = indexOfAny(s, '?', '#');
+        // Only the query is cut: a '#' is never sent by a client, and is refused below, not taken for a fragment.
+        int q = s.indexOf('?');
         return q < 0 ? s : s.substring(0, q);
     }
 
@@ -54,6 +55,9 @@ final class PathGuard implements Handler<RoutingContext> {
         String lower = path.toLowerCase(Locale.ROOT);
         if (lower.contains(";")) {
             return Optional.of("holds ';'");
+        }
+        if (lower.contains("#")) {
+            return Optional.of("holds '#'");
         }
         if (lower.contains("\\") || lower.contains("%5c")) {
             return Optional.of("holds a backslash, raw or encoded");
@@ -77,11 +81,5 @@ final class PathGuard implements Handler<RoutingContext> {
             }
         }
         return Optional.empty();
-    }
-
-    private static int indexOfAny(String s, char a, char b) {
-        int i = s.indexOf(a);
-        int j = s.indexOf(b);
-        return i < 0 ? j : j < 0 ? i : Math.min(i, j);
     }
 }
