@@ -171,6 +171,8 @@ def sigkill_at(point, pause):
             out = sh("su -s /bin/sh bob -c \"cd && oarsub --project pr-training -p \\\"cluster='gpu'\\\" "
                      "-l /nodes=1,walltime=0:10:00 'sleep 600'\"")
             blocker = re.search(r"OAR_JOB_ID=(\d+)", out).group(1)
+            # Only once it holds the node does alice's spawn have to wait behind it.
+            wait(f"blocker {blocker} running", lambda: "Running" in sh(f"oarstat -s -j {blocker}"), limit=120)
         start(*GPU)
         until_state(GPU[0], {"submitting", "queued", "starting", "ready"} if point == "submitting" else {point})
         kill_service()
