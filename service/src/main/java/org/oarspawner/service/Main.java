@@ -29,6 +29,7 @@ import org.oarspawner.proxy.ChpRouteRegistry;
 import org.oarspawner.spawn.Retention;
 import org.oarspawner.spawn.Spawn;
 import org.oarspawner.spawn.SpawnManager;
+import org.oarspawner.spawn.UntrackedJobs;
 import org.oarspawner.spi.SpawnKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +40,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Main {
     private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+    private static final java.time.Duration UNTRACKED_GRACE = java.time.Duration.ofMinutes(5);
+    private static final java.time.Duration UNTRACKED_SWEEP = java.time.Duration.ofMinutes(1);
 
     private Main() {
     }
@@ -88,8 +91,13 @@ public final class Main {
         if (reaper.isEmpty()) {
             LOG.info("event=orphan_reaper_disabled reason=\"no hub section in the configuration\"");
         }
+        // A job of ours that no spawn tracks (an oarsub cut off by a crash that completed after recovery) is cancelled
+        // once older than UNTRACKED_GRACE, which leaves any submission in flight the time to be tracked.
+        UntrackedJobs untracked = new UntrackedJobs(vertx, scheduler, Clock.system(config.timeZone()), UNTRACKED_GRACE,
+                config.logins()::loginOf, () -> manager[0].list());
         recoverUntilDone(vertx, manager[0], config)
                 .onSuccess(n -> reaper.ifPresent(OrphanReaper::start))
+                .onSuccess(n -> untracked.start(UNTRACKED_SWEEP))
                 .compose(n -> new ApiServer(vertx, config, manager[0], scheduler, registry).start())
                 .onFailure(e -> {
                     LOG.error("event=start_failed error=\"{}\"", e.getMessage());
@@ -97,6 +105,7 @@ public final class Main {
                 });
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             reaper.ifPresent(OrphanReaper::close);
+            untracked.stop();
             manager[0].close();
             scheduler.close();
         }));
