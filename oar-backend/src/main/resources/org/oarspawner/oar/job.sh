@@ -1,7 +1,8 @@
 #!/bin/bash
 # Written by oarspawner for one notebook job; OAR runs it on the node as the job's user.
 # It reads the hub's secrets from its 0600 env file beside it and deletes that file, picks a free
-# port on the node, writes "host port" to endpoint.$OAR_JOB_ID for the service, and runs the notebook.
+# port on the node, runs the notebook, and once the notebook listens writes "host port" to endpoint.$OAR_JOB_ID
+# for the service.
 set -u
 cd "$(dirname "$0")" || exit 90
 # Each submission has its own env file, named as the first argument (env.<random>); "env" before 0.3.
@@ -25,16 +26,42 @@ if [ -n "${JUPYTERHUB_SERVICE_URL:-}" ]; then
   export JUPYTERHUB_SERVICE_URL="${JUPYTERHUB_SERVICE_URL//\{port\}/$port}"
 fi
 endpoint="endpoint.$OAR_JOB_ID"
-printf '%s %s\n' "$host" "$port" > "$endpoint.part" && mv -f "$endpoint.part" "$endpoint"
-# The same line in the cluster's spool, which the service reads for all starting jobs in one command. The
-# service trusts a spool file only if this job's user owns it.
 spool=@SPOOL@
-if [ -n "$spool" ]; then
-  # mktemp makes a new file (O_EXCL): nothing another user put in the spool is opened or written to.
-  tmp=$(mktemp "$spool/.$endpoint.XXXXXXXX") && printf '%s %s\n' "$host" "$port" > "$tmp" && chmod 644 "$tmp" \
-    && mv -f "$tmp" "$spool/$endpoint" \
-    || { [ -n "${tmp:-}" ] && rm -f "$tmp"; echo "oarspawner: cannot write to the endpoint spool $spool" >&2; }
-fi
+# Writes "host port" for the service: in this job's directory, and in the cluster's spool, which the service reads
+# for all starting jobs in one command (it trusts a spool file only if this job's user owns it).
+write_endpoint() {
+  printf '%s %s\n' "$host" "$port" > "$endpoint.part" && mv -f "$endpoint.part" "$endpoint"
+  if [ -n "$spool" ]; then
+    # mktemp makes a new file (O_EXCL): nothing another user put in the spool is opened or written to.
+    tmp=$(mktemp "$spool/.$endpoint.XXXXXXXX") && printf '%s %s\n' "$host" "$port" > "$tmp" && chmod 644 "$tmp" \
+      && mv -f "$tmp" "$spool/$endpoint" \
+      || { [ -n "${tmp:-}" ] && rm -f "$tmp"; echo "oarspawner: cannot write to the endpoint spool $spool" >&2; }
+  fi
+}
+# The endpoint is published only once a socket of this user listens on the port. Before that, another user on a
+# shared node who bound the port first (it is written in files others can read) would get this user's route, and
+# with it the user's browser and cookies: then nothing is published and the spawn fails at its start timeout.
+me=$(id -u)
+publish_when_listening() {
+  if ! command -v ss >/dev/null 2>&1; then
+    echo "oarspawner: no ss on $host to check who listens on port $port; publishing it unchecked" >&2
+    write_endpoint
+    return
+  fi
+  local warned=
+  while kill -0 "$child" 2>/dev/null; do
+    listeners=$(ss -Hltne "sport = :$port" 2>/dev/null)
+    if printf '%s\n' "$listeners" | grep -q " uid:$me "; then
+      write_endpoint
+      return
+    fi
+    if [ -n "$listeners" ] && [ -z "$warned" ]; then
+      echo "oarspawner: port $port on $host is held by another user's process; the notebook's address is not published" >&2
+      warned=1
+    fi
+    sleep 0.1
+  done
+}
 
 # The notebook command; {host} and {port} in its arguments become the values above.
 args=( @COMMAND@ )
@@ -46,14 +73,17 @@ done
 # In the user's home, as after a login: the notebook's file browser starts there, not in this job directory.
 ( cd "${HOME:-/}" && exec "${cmd[@]}" ) &
 child=$!
+publish_when_listening &
+publisher=$!
 # OAR ends a job with SIGTERM (oardel, walltime): pass it on, then clean up.
-trap 'kill -TERM "$child" 2>/dev/null' TERM INT HUP
+trap 'kill -TERM "$child" "$publisher" 2>/dev/null' TERM INT HUP
 wait "$child"
 rc=$?
 while kill -0 "$child" 2>/dev/null; do
   wait "$child"
   rc=$?
 done
+kill "$publisher" 2>/dev/null
 rm -f "$endpoint"
 [ -n "$spool" ] && rm -f "$spool/$endpoint"
 exit "$rc"
