@@ -90,6 +90,11 @@ public final class OrphanReaper implements AutoCloseable {
         }
         Set<SpawnKey> before = rule.suspects().keySet();
         List<Spawn.View> orphans = rule.hubAnswered(known, all);
+        if (rule.disbelieved()) {
+            LOG.warn("event=hub_answer_disbelieved hub={} known_servers={} spawns={} reason=\"the hub left out more than half"
+                    + " of the live spawns: a fresh database or a token scoped to some users? nothing is cancelled\"",
+                    config.apiUrl(), known.size(), all.size());
+        }
         for (Spawn.View s : all) {
             if (!before.contains(s.key()) && rule.suspect(s.key()).isPresent()) {
                 LOG.info("event=orphan_suspected user={} server={} cluster={} job={} cancel_after_s={}", s.key().user(),

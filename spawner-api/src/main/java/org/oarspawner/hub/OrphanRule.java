@@ -22,7 +22,10 @@ import org.oarspawner.spi.SpawnKey;
  *       of them at least {@code grace} ago, and the spawn itself is older than {@code grace};</li>
  *   <li>any check at which the hub could not be asked (no answer, 5xx, an unreadable list) restarts the grace for
  *       every spawn: a hub down for maintenance never costs a job;</li>
- *   <li>a list that holds the server again restarts its grace.</li>
+ *   <li>a list that holds the server again restarts its grace;</li>
+ *   <li>a list that leaves out more than half of the live spawns, and at least {@link #MASS_LOSS} of them, is not
+ *       believed: a hub on a fresh database or a token scoped to some users answers that way, and a class's jobs
+ *       must not all go for it. It counts as no answer.</li>
  * </ul>
  * Not thread-safe: the reaper calls it from one context.
  */
@@ -31,8 +34,12 @@ public final class OrphanRule {
     public record Suspect(SpawnKey key, Instant since, int checks) {
     }
 
+    /** How many left-out spawns, when they are more than half of the live ones, make an answer unbelievable. */
+    public static final int MASS_LOSS = 3;
+
     private final Duration grace;
     private final int checks;
+    private boolean disbelieved;
     private final Clock clock;
     private final Map<SpawnKey, Suspect> suspects = new HashMap<>();
     /** When this service first saw each spawn: the age of one whose submission time is not known yet. */
@@ -54,6 +61,13 @@ public final class OrphanRule {
      * the live spawns that are now orphans, to cancel. {@link #suspects()} then holds those still in their grace.
      */
     public List<Spawn.View> hubAnswered(Set<SpawnKey> known, List<Spawn.View> spawns) {
+        List<Spawn.View> alive = spawns.stream().filter(s -> !s.state().isFinal() && s.state() != SpawnState.STOPPING).toList();
+        long missing = alive.stream().filter(s -> !known.contains(s.key())).count();
+        disbelieved = missing >= MASS_LOSS && missing * 2 > alive.size();
+        if (disbelieved) {
+            hubUnavailable();
+            return List.of();
+        }
         Instant now = clock.instant();
         List<Spawn.View> orphans = new ArrayList<>();
         Set<SpawnKey> live = new HashSet<>();
@@ -89,6 +103,11 @@ public final class OrphanRule {
 
     public Optional<Suspect> suspect(SpawnKey key) {
         return Optional.ofNullable(suspects.get(key));
+    }
+
+    /** Whether the last answer left out too many live spawns to be believed. */
+    public boolean disbelieved() {
+        return disbelieved;
     }
 
     public Duration grace() {

@@ -45,6 +45,19 @@ class OrphanRuleTest {
     }
 
     @Test
+    void aListThatLeavesOutMostLiveSpawnsIsNotBelieved() {
+        // A hub on a fresh database, or a token scoped to some users: a class's jobs must not all go.
+        List<Spawn.View> spawns = List.of(known, orphan, view("carol", "", SpawnState.READY, T0.minus(Duration.ofHours(1)), 43),
+                view("dave", "", SpawnState.READY, T0.minus(Duration.ofHours(1)), 44));
+        assertThat(checkFor(Duration.ofHours(1), hub, spawns)).isEmpty();
+        assertThat(rule.suspects()).isEmpty();
+        assertThat(rule.disbelieved()).isTrue();
+        // The same hub knowing all but one: that one is an orphan after the grace.
+        Set<SpawnKey> most = Set.of(known.key(), spawns.get(2).key(), spawns.get(3).key());
+        assertThat(checkFor(GRACE.plus(TICK), most, spawns)).containsExactly(orphan);
+    }
+
+    @Test
     void theHubUnreachableOnceRestartsTheGrace() {
         List<Spawn.View> spawns = List.of(orphan, known);
         assertThat(checkFor(Duration.ofMinutes(4), hub, spawns)).isEmpty();
