@@ -229,7 +229,10 @@ public final class ApiServer {
         if (t instanceof HttpException h && h.getCause() instanceof ValidatorException v) {
             t = v; // the OpenAPI validation handler wraps its own exception in a 400
         }
-        if (t instanceof ApiError e) {
+        if (rc.user() == null && (t instanceof ClassCastException || t instanceof NumberFormatException)) {
+            // A signed token whose exp, iat or nbf is not a number: the JWT library fails before any check of ours.
+            error(r, 401, "unauthorized", "the token's exp, iat and nbf claims must be numbers (seconds since the epoch)", null);
+        } else if (t instanceof ApiError e) {
             error(r, e.status(), e.code(), e.getMessage(), e.field());
         } else if (t instanceof InvalidFieldException e) {
             error(r, 400, "invalid_field", e.getMessage(), e.field());

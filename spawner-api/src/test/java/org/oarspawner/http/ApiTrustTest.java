@@ -97,6 +97,14 @@ class ApiTrustTest extends ApiServerFixture {
     }
 
     @Test
+    void timesThatAreNotNumbersAre401() throws Exception {
+        for (String claim : List.of("exp", "iat", "nbf")) {
+            JsonObject claims = hubClaims().put("iat", now()).put("exp", now() + 60).put(claim, "soon");
+            assertError(call("GET", "/api/v1/users/x/servers/y", signed(claims), null), 401, "unauthorized");
+        }
+    }
+
+    @Test
     void rolesThatAreNotAnArrayAre401() throws Exception {
         for (Object roles : List.of("hub", new JsonObject().put("hub", true), 1)) {
             JsonObject claims = new JsonObject().put("sub", "x").put("roles", roles).put("iat", now()).put("exp", now() + 60);
