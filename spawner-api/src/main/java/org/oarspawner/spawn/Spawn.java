@@ -48,6 +48,8 @@ public final class Spawn {
     io.vertx.core.Future<View> submission;
     /** A cancel must go through: the spawn was stopped, or gave up on its job. */
     boolean cancelWanted;
+    /** Polls in a row at which OAR did not list the job at all. */
+    int goneSeen;
     /** An oardel is out. */
     boolean cancelOut;
     /** The scheduler confirmed the cancel (or that the job had ended), or OAR showed the job ended. */

@@ -261,6 +261,12 @@ public final class SpawnManager implements AutoCloseable {
 
     private void update(Spawn s, JobStatus j, List<Spawn> queued) {
         j.started().ifPresent(t -> s.walltimeEnd = t.plus(j.walltime()));
+        // OAR keeps ended jobs: one it does not list at all is gone only if the next poll says so too, so that one odd
+        // (empty) answer cannot end every spawn while the jobs run on.
+        s.goneSeen = j.state() == JobState.GONE ? s.goneSeen + 1 : 0;
+        if (s.goneSeen == 1) {
+            return;
+        }
         switch (j.state()) {
             case WAITING, HELD, LAUNCHING -> {
                 if (s.state == SpawnState.STOPPING) {

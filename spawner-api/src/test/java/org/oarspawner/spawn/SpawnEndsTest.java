@@ -28,6 +28,24 @@ class SpawnEndsTest extends ManagerTestBase {
     }
 
     @Test
+    void aJobOarDoesNotListEndsTheSpawnOnlyIfTheNextPollSaysSoToo() {
+        JobRequest r = request("vanish", "cpu");
+        long job = await(manager.start(r)).jobId().orElseThrow();
+        oar.run(job, NODE, clock.instant());
+        await(manager.pollNow("cpu"));
+        FakeScheduler.Job kept = oar.jobs.remove(job);
+        await(manager.pollNow("cpu"));
+        assertThat(view(r.key()).state()).isEqualTo(SpawnState.STARTING);
+        oar.jobs.put(job, kept);
+        await(manager.pollNow("cpu"));
+        oar.jobs.remove(job);
+        await(manager.pollNow("cpu"));
+        assertThat(view(r.key()).state()).isEqualTo(SpawnState.STARTING);
+        await(manager.pollNow("cpu"));
+        assertThat(view(r.key()).state().isFinal()).isTrue();
+    }
+
+    @Test
     void afterAStartTimeoutAFailedOardelIsSentAgainUntilOarConfirms() {
         oar.failingCancels.set(2);
         long job = timedOut("slow");
