@@ -159,7 +159,8 @@ public final class OarOutput {
                 exitStatus, signal, text(j, "message").orElse(""), events);
     }
 
-    private static final Pattern ENV_FILE = Pattern.compile("(?:^|[\\s/])(env\\.[A-Za-z0-9]{1,64})(?:\\s|$)");
+    /** The last word of the command OAR keeps, quoted or not: {@code /bin/bash '.../job.sh' 'env.<random>'}. */
+    private static final Pattern ENV_FILE = Pattern.compile("(?:^|[\\s'])(env\\.[A-Za-z0-9]{1,64})'?\\s*$");
 
     /** The env file a job's script was told to read: {@code job.sh env.<random>} on the command OAR keeps for it. */
     public static Optional<String> envFileOf(String oarstatJson, long id) {

@@ -234,6 +234,14 @@ class OarOutputTest {
     }
 
     @Test
+    void theEnvFileIsTheLastWordOfTheCommandOarKeeps() {
+        // Captured from a job the service submitted: /bin/bash '<dir>/job.sh' 'env.<24 hex>'.
+        assertThat(OarOutput.envFileOf(Fixtures.read("oarstat_env_file.stdout"), 842)).contains("env.3553fa0084176e22e718cbc7");
+        assertThat(OarOutput.envFileOf(Fixtures.read("oarstat_env_file.stdout"), 843)).isEmpty();
+        assertThat(OarOutput.envFileOf(Fixtures.read("oarstat_running_waiting.stdout"), CPU)).isEmpty();
+    }
+
+    @Test
     void aSpoolEntryThatIsNotARegularFileHasNoEndpoint() {
         assertThat(OarOutput.spooledEndpoints("7 alice x\n8 bob f node-cpu 40001\n9 bob x node-cpu 40002\n", List.of(7L, 8L, 9L)))
                 .containsOnlyKeys(7L, 8L)
