@@ -14,8 +14,8 @@ import org.oarspawner.oar.LocalCluster;
 
 /**
  * Issue 8, item 8, at the API of the service as a real process (deploy/config/oarspawner.yaml: logins are the hub
- * user names, identity service-account): a hub user whose login is a system account gets 403, one with no account
- * on the cluster 422 with the reason, and neither reaches sudo.
+ * user names, identity service-account): a hub user whose login is a system account gets 403 (by the configured deny
+ * list, or by its uid on the frontend), one with no account on the cluster 422 with the reason, and none reaches sudo.
  */
 class LoginApiIT {
     private ServiceProcess service;
@@ -40,12 +40,14 @@ class LoginApiIT {
 
     @Test
     void aSystemLoginIs403AndALoginWithNoAccount422() throws Exception {
-        for (String user : List.of("root", "daemon")) {
+        for (String user : List.of("root", "daemon", "backup")) {
             JsonObject e = put(user, 403);
             System.out.printf("LoginApiIT %s: 403 %s%n", user, e.encode());
             assertThat(e.getString("message")).doesNotContain("sudo");
         }
-        assertThat(put("daemon", 403).getString("code")).isEqualTo("login_forbidden");
+        // root and daemon are in the configuration's logins.deny; backup (uid 34) is refused by its uid on the frontend.
+        assertThat(put("daemon", 403).getString("code")).isEqualTo("login_denied");
+        assertThat(put("backup", 403).getString("code")).isEqualTo("login_forbidden");
         JsonObject e = put("nosuchuser", 422);
         System.out.printf("LoginApiIT nosuchuser: 422 %s%n", e.encode());
         assertThat(e.getString("code")).isEqualTo("no_account");
