@@ -35,8 +35,12 @@ import org.oarspawner.spi.SpawnKey;
 class EndPathsIT {
     private static final Duration TICK = Duration.ofMillis(500);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(8);
-    /** Writes its endpoint (job.sh does) but never listens: the notebook never answers. */
-    private static final List<String> SILENT = List.of("sleep", "600");
+    /**
+     * Listens on the job's port (so job.sh publishes the endpoint) but never answers: the notebook never answers HTTP.
+     */
+    private static final List<String> SILENT = List.of("python3", "-c",
+            "import socket, sys, time; s = socket.socket(); s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(); time.sleep(600)",
+            "{host}", "{port}");
 
     private Vertx vertx;
     private OarScheduler scheduler;
