@@ -29,7 +29,7 @@ import org.oarspawner.oar.LocalCluster;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ApiTrustIT {
     ServiceProcess svc;
-    final HttpClient http = HttpClient.newHttpClient();
+    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @BeforeAll
     void start() throws Exception {

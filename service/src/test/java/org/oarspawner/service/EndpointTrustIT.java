@@ -34,7 +34,7 @@ class EndpointTrustIT {
     private ServiceProcess service;
     private ServerSocket internal;
     private final AtomicInteger connections = new AtomicInteger();
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @BeforeEach
     void setUp() throws Exception {

@@ -39,7 +39,7 @@ class RecoveryTrustIT {
     private Chp chp;
     private ServiceProcess service;
     private final List<Long> foreignJobs = new ArrayList<>();
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @BeforeEach
     void setUp() throws Exception {

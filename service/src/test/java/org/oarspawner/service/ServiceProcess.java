@@ -36,7 +36,7 @@ final class ServiceProcess implements AutoCloseable {
     final int port;
     final Path log;
     private final Map<String, String> env = new LinkedHashMap<>();
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final Vertx vertx = Vertx.vertx();
     private final JWTAuth jwt;
     private final String hubToken;
