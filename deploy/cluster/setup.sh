@@ -24,7 +24,8 @@ t0=$(date +%s%N)
 log() { printf '[cluster] %s\n' "$*"; }
 
 install_packages() {
-  local want="postgresql oar-server oar-server-pgsql oar-node oar-user oar-user-pgsql openssh-server sudo python3 curl"
+  # iproute2: job.sh publishes a notebook's endpoint only once `ss` shows the job's own socket listening.
+  local want="postgresql oar-server oar-server-pgsql oar-node oar-user oar-user-pgsql openssh-server sudo python3 curl iproute2"
   local missing=""
   for p in $want; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
   if [ -n "$missing" ]; then

@@ -6,11 +6,6 @@ import io.vertx.core.json.JsonObject;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +29,6 @@ class EndpointTrustIT {
     private ServiceProcess service;
     private ServerSocket internal;
     private final AtomicInteger connections = new AtomicInteger();
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @BeforeEach
     void setUp() throws Exception {
@@ -52,10 +46,7 @@ class EndpointTrustIT {
         counter.setDaemon(true);
         counter.start();
         chp = new Chp();
-        Path token = Files.createTempFile("chp-token", "");
-        Files.writeString(token, chp.token);
-        service = new ServiceProcess(INSTANCE, Map.of("OARSPAWNER_PROXY__API_URL", chp.apiUrl(),
-                "OARSPAWNER_PROXY__AUTH_TOKEN_FILE", token.toString())).start();
+        service = new ServiceProcess(INSTANCE, ServiceProcess.managing(chp)).start();
     }
 
     @AfterEach
@@ -88,8 +79,7 @@ class EndpointTrustIT {
 
         // No request went there, no route points there, and the jobs are cancelled.
         assertThat(connections.get()).isZero();
-        JsonObject routes = new JsonObject(http.send(HttpRequest.newBuilder(URI.create(chp.apiUrl() + "/api/routes"))
-                .header("Authorization", "token " + chp.token).build(), HttpResponse.BodyHandlers.ofString()).body());
+        JsonObject routes = ServiceProcess.routes(chp);
         assertThat(routes.fieldNames()).doesNotContain("/user/alice/ssrf", "/user/alice/sys");
         ServiceProcess.waitUntil(() -> service.jobsNamed("alice", "ssrf") == 0 && service.jobsNamed("alice", "sys") == 0,
                 "both jobs cancelled");

@@ -3,10 +3,6 @@ package org.oarspawner.service;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,15 +35,11 @@ class RecoveryTrustIT {
     private Chp chp;
     private ServiceProcess service;
     private final List<Long> foreignJobs = new ArrayList<>();
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @BeforeEach
     void setUp() throws Exception {
         chp = new Chp();
-        Path token = Files.createTempFile("chp-token", "");
-        Files.writeString(token, chp.token);
-        service = new ServiceProcess(INSTANCE, Map.of("OARSPAWNER_PROXY__API_URL", chp.apiUrl(),
-                "OARSPAWNER_PROXY__AUTH_TOKEN_FILE", token.toString())).start();
+        service = new ServiceProcess(INSTANCE, ServiceProcess.managing(chp)).start();
     }
 
     @AfterEach
@@ -96,8 +88,7 @@ class RecoveryTrustIT {
 
         // The proxy sends bob's path to bob's notebook, and nothing to alice's page.
         Thread.sleep(2000);
-        JsonObject routes = new JsonObject(http.send(HttpRequest.newBuilder(URI.create(chp.apiUrl() + "/api/routes"))
-                .header("Authorization", "token " + chp.token).build(), HttpResponse.BodyHandlers.ofString()).body());
+        JsonObject routes = ServiceProcess.routes(chp);
         assertThat(routes.getJsonObject("/user/bob/real").getString("target")).isEqualTo(bobs.getString("url"));
         assertThat(routes.fieldNames()).doesNotContain("/user/bob", "/user/carol");
 

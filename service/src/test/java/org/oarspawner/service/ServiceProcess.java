@@ -66,6 +66,20 @@ final class ServiceProcess implements AutoCloseable {
         log = Files.createTempFile("oarspawner-service-" + instance, ".log");
     }
 
+    /** The overrides that make the service keep this CHP's routes (its token in a file, as a site would). */
+    static Map<String, String> managing(org.oarspawner.proxy.Chp chp) throws IOException {
+        Path token = Files.createTempFile("chp-token", "");
+        Files.writeString(token, chp.token);
+        return Map.of("OARSPAWNER_PROXY__API_URL", chp.apiUrl(), "OARSPAWNER_PROXY__AUTH_TOKEN_FILE", token.toString());
+    }
+
+    /** CHP's routing table, as its API lists it. */
+    static JsonObject routes(org.oarspawner.proxy.Chp chp) throws Exception {
+        return new JsonObject(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest
+                .newBuilder(URI.create(chp.apiUrl() + "/api/routes")).header("Authorization", "token " + chp.token)
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString()).body());
+    }
+
     /** A token the service accepts, with these claims. */
     String token(JsonObject claims) {
         return token(claims, 600);
