@@ -9,20 +9,25 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.oarspawner.oar.LocalCluster;
+import org.oarspawner.oar.TcpRelay;
 import org.oarspawner.proxy.Chp;
 
 /**
  * A real scrape of the service as a process (example configuration, with a real configurable-http-proxy whose routes
  * it keeps): every operators' meter and every cluster's series from the start; after one CPU spawn is ready through
  * the API, the frontends up, the route expected and present, the REST meters by route template with no user's name;
- * and Debian's promtool finds nothing to say about the whole scrape.
+ * and Debian's promtool finds nothing to say about the whole scrape. The bench cluster's frontend is reached through a
+ * TCP relay, closed once the spawn is ready: its frontend_up goes to 0, the others' stay 1.
  */
 class MetricsScrapeIT {
     private static final List<String> CLUSTERS = List.of("cpu", "gpu", "bench");
@@ -41,8 +46,8 @@ class MetricsScrapeIT {
     @Test
     void operatorsMetersOnARealScrapeBeforeAndAfterASpawn() throws Exception {
         long startedAt = System.currentTimeMillis() / 1000;
-        try (Chp chp = new Chp(); ServiceProcess svc = new ServiceProcess(ServiceProcess.freshInstance("metrics"),
-                ServiceProcess.managing(chp)).start()) {
+        try (Chp chp = new Chp(); TcpRelay relay = new TcpRelay("127.0.0.1", 22);
+             ServiceProcess svc = new ServiceProcess(ServiceProcess.freshInstance("metrics"), overrides(chp, relay)).start()) {
             String before = scrape(svc, "before");
             for (String cluster : CLUSTERS) {
                 for (String name : PER_CLUSTER) {
@@ -100,7 +105,29 @@ class MetricsScrapeIT {
             }
             assertThat(after).contains("\njvm_gc_pause_seconds_count{");
             assertThat(Promtool.checkMetrics(after)).isEmpty();
+
+            // The bench frontend goes away (connections cut, nothing listens): its next idle ping, within 15 s, fails.
+            relay.close();
+            long closedAt = System.nanoTime();
+            ServiceProcess.waitUntil(() -> value(scrape(svc, null), "oarspawner_frontend_up", "bench") == 0, "bench's frontend down");
+            System.out.printf("bench frontend_up 0 %.1f s after its relay closed%n", (System.nanoTime() - closedAt) / 1e9);
+            String down = scrape(svc, "frontend-down");
+            assertThat(value(down, "oarspawner_frontend_up", "cpu")).isEqualTo(1);
+            assertThat(value(down, "oarspawner_frontend_up", "gpu")).isEqualTo(1);
         }
+    }
+
+    /** Keeps the CHP's routes; reaches the bench cluster's sshd through the relay, with its host keys under the relay's name. */
+    private static Map<String, String> overrides(Chp chp, TcpRelay relay) throws Exception {
+        Path knownHosts = Files.createTempFile("known_hosts-relay", "");
+        Files.writeString(knownHosts, Files.readAllLines(LocalCluster.STATE.resolve("known_hosts")).stream()
+                .filter(l -> l.startsWith("127.0.0.1 ")).map(l -> "[127.0.0.1]:" + relay.port() + l.substring("127.0.0.1".length()))
+                .collect(Collectors.joining("\n", "", "\n")));
+        Map<String, String> env = new HashMap<>(ServiceProcess.managing(chp));
+        env.put("OARSPAWNER_CLUSTERS__BENCH__FRONTEND__HOST", "127.0.0.1");
+        env.put("OARSPAWNER_CLUSTERS__BENCH__FRONTEND__PORT", Integer.toString(relay.port()));
+        env.put("OARSPAWNER_CLUSTERS__BENCH__KNOWN_HOSTS", knownHosts.toString());
+        return env;
     }
 
     /** The series of a per-cluster meter, as a number. */
