@@ -16,4 +16,6 @@ bash deploy/cluster/clear-jobs.sh
 # The shim as a wheel (Debian's pip, setuptools and wheel; no PyPI) with the Maven project's version, installed into a venv.
 bash deploy/build-shim.sh
 mvn -B -ntp verify "$@"
+# The systemd unit (systemd-analyze verify and security) and deploy/install-service.sh, with the jar just built.
+bash deploy/systemd/test.sh
 echo "[test] all tests passed in $(( $(date +%s) - t0 )) s"
