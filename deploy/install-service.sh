@@ -13,6 +13,9 @@ cd "$(dirname "$0")/.."
 JAR="${1:-$(ls -t service/target/oarspawner-*.jar 2>/dev/null | head -1)}"
 [ -f "$JAR" ] || { echo "[install-service] no jar: build it with mvn -B -ntp -pl service -am package -DskipTests"; exit 1; }
 D="${DESTDIR:-}"
+if [ -z "$D" ] && ! /usr/bin/java -version 2>&1 | grep -qE 'version "(1[7-9]|[2-9][0-9])'; then
+  echo "[install-service] the unit runs /usr/bin/java, which must be Java 17 or later: apt-get install openjdk-17-jre-headless"
+fi
 changed=0
 put() { # put MODE SOURCE TARGET: installs when absent or different
   if ! cmp -s "$2" "$D$3"; then install -D -m "$1" "$2" "$D$3"; echo "[install-service] installed $3"; changed=1; fi
