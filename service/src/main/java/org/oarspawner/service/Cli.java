@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import org.oarspawner.config.ConfigException;
 import org.oarspawner.config.MaskedConfig;
@@ -52,14 +53,22 @@ final class Cli {
         }
     }
 
-    static int checkConfig(Path file, Map<String, String> env, PrintStream out, PrintStream err) {
-        Settings settings;
+    /** The settings, or empty once the reason they are refused (with the key's name) is printed on err. */
+    static Optional<Settings> load(Path file, Map<String, String> env, PrintStream err) {
         try {
-            settings = Settings.load(file, env);
+            return Optional.of(Settings.load(file, env));
         } catch (ConfigException e) {
             err.println("oarspawner: bad configuration in " + file + ": " + e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    static int checkConfig(Path file, Map<String, String> env, PrintStream out, PrintStream err) {
+        Optional<Settings> loaded = load(file, env, err);
+        if (loaded.isEmpty()) {
             return BAD_CONFIG;
         }
+        Settings settings = loaded.get();
         out.println("# oarspawner " + version() + ": " + file + " is valid (" + settings.clusters().size()
                 + " clusters). Resolved with the OARSPAWNER_* environment; keys left out take their defaults; secrets masked.");
         out.print(MaskedConfig.yaml(settings.root()));

@@ -13,7 +13,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import org.oarspawner.config.ConfigException;
 import org.oarspawner.config.ServiceConfig;
 import org.oarspawner.http.ApiServer;
 import org.oarspawner.hub.HubClient;
@@ -51,14 +50,12 @@ public final class Main {
             return;
         }
         Path file = args.length > 0 ? Path.of(args[0]) : Settings.defaultFile(System.getenv());
-        Settings settings;
-        try {
-            settings = Settings.load(file, System.getenv());
-        } catch (ConfigException e) {
-            System.err.println("oarspawner: bad configuration in " + file + ": " + e.getMessage());
+        Optional<Settings> loaded = Cli.load(file, System.getenv(), System.err);
+        if (loaded.isEmpty()) {
             System.exit(Cli.BAD_CONFIG);
             return;
         }
+        Settings settings = loaded.get();
         LOG.info("event=starting version={} config={}", Cli.version(), file);
         ServiceConfig config = settings.config();
         List<OarClusterConfig> clusters = settings.clusters();
