@@ -4,11 +4,12 @@
 # Prints, per N: time to all ready, spawn latency p50/p95, OAR Running->ready, frontend commands, service RSS, REST p99.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f service/target/classpath.txt ] || bash deploy/up.sh
+ls service/target/oarspawner-*.jar >/dev/null 2>&1 || bash deploy/up.sh
+JAR=$(ls -t service/target/oarspawner-*.jar | head -1)
 bash deploy/service.sh start >/dev/null
 for n in "${@:-1 20 100}"; do
   for k in $n; do
-    java -cp "service/target/classes:$(cat service/target/classpath.txt)" org.oarspawner.service.Bench \
+    java -cp "$JAR" org.oarspawner.service.Bench \
       http://127.0.0.1:9081 "$k" "$(cat /run/oarspawner.pid)"
   done
 done

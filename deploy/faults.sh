@@ -6,7 +6,7 @@
 # sshd stopped for 60 s; OAR's server stopped for 60 s; configurable-http-proxy killed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f service/target/classpath.txt ] || bash deploy/up.sh
+ls service/target/oarspawner-*.jar >/dev/null 2>&1 || bash deploy/up.sh
 bash deploy/hub.sh start >/dev/null
 bash deploy/service.sh start >/dev/null
 exec /usr/bin/python3 deploy/faults.py "$@"

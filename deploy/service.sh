@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Starts or stops the oarspawner service in the background with deploy/config/oarspawner.yaml.
 #   deploy/service.sh start|stop|restart|status      log: /var/log/oarspawner.log, pid: /run/oarspawner.pid
-# The build must exist (deploy/up.sh builds it). OARSPAWNER_* variables override configuration keys.
+# It runs the one runnable jar, service/target/oarspawner-<version>.jar (deploy/up.sh builds it; or
+# mvn -B -ntp -pl service -am package -DskipTests), or $OARSPAWNER_JAR. OARSPAWNER_* variables override configuration keys.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PID=/run/oarspawner.pid
 LOG=/var/log/oarspawner.log
 CONFIG="${OARSPAWNER_CONFIG:-$PWD/deploy/config/oarspawner.yaml}"
+JAR="${OARSPAWNER_JAR:-$(ls -t service/target/oarspawner-*.jar 2>/dev/null | head -1)}"
 running() { [ -f "$PID" ] && kill -0 "$(cat "$PID")" 2>/dev/null; }
 # With the local hub (deploy/hub.sh made its proxy's token), the service keeps that proxy's routes.
 STATE="${OARSPAWNER_DEV_STATE:-/var/lib/oarspawner-dev}"
@@ -20,12 +22,8 @@ fi
 port() { echo "${OARSPAWNER_HTTP__PORT:-9081}"; }
 start() {
   if running; then echo "[service] already running (pid $(cat "$PID"))"; return; fi
-  [ -d service/target/classes ] || { echo "[service] not built: run deploy/up.sh"; exit 1; }
-  if [ ! -f service/target/classpath.txt ] || [ service/pom.xml -nt service/target/classpath.txt ] || [ pom.xml -nt service/target/classpath.txt ]; then
-    mvn -B -ntp -q -pl service dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile=target/classpath.txt
-  fi
-  nohup java -cp "service/target/classes:spawner-api/target/classes:oar-backend/target/classes:proxy/target/classes:$(cat service/target/classpath.txt)" \
-    org.oarspawner.service.Main "$CONFIG" >> "$LOG" 2>&1 &
+  [ -f "$JAR" ] || { echo "[service] not built: run deploy/up.sh (or mvn -B -ntp -pl service -am package -DskipTests)"; exit 1; }
+  nohup java -jar "$JAR" "$CONFIG" >> "$LOG" 2>&1 &
   echo $! > "$PID"
   for _ in $(seq 150); do
     if curl -fsS "http://127.0.0.1:$(port)/health/live" >/dev/null 2>&1; then

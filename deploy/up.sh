@@ -8,13 +8,14 @@ cd "$(dirname "$0")/.."
 bash deploy/install-build-tools.sh
 bash deploy/install-platform.sh
 bash deploy/cluster/setup.sh
-mvn -B -ntp -q install -DskipTests
-mvn -B -ntp -q -pl service dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile=target/classpath.txt
+# The one runnable jar, service/target/oarspawner-<version>.jar (nothing is installed into ~/.m2).
+mvn -B -ntp -q -pl service -am package -DskipTests
+JAR=$(ls -t service/target/oarspawner-*.jar | head -1)
 bash deploy/hub.sh start
 bash deploy/service.sh restart
 echo "[up] API contract: http://127.0.0.1:9081/api/v1/openapi.yaml; metrics: http://127.0.0.1:9081/metrics"
 echo "[up] a demo spawn through the API (bench node, 1 core):"
-java -cp "service/target/classes:$(cat service/target/classpath.txt)" org.oarspawner.service.Bench \
+java -cp "$JAR" org.oarspawner.service.Bench \
   http://127.0.0.1:9081 1 "$(cat /run/oarspawner.pid)"
 echo
 echo "[up] JupyterHub: http://127.0.0.1:8000  (demo login: alice or bob, password oarspawner-demo; bob must pick a project)"

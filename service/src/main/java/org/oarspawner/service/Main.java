@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.oarspawner.config.ConfigException;
-import org.oarspawner.config.ConfigNode;
 import org.oarspawner.config.ServiceConfig;
 import org.oarspawner.http.ApiServer;
 import org.oarspawner.hub.HubClient;
@@ -22,7 +21,6 @@ import org.oarspawner.hub.HubConfig;
 import org.oarspawner.hub.OrphanReaper;
 import org.oarspawner.metrics.MicrometerMetrics;
 import org.oarspawner.oar.OarClusterConfig;
-import org.oarspawner.oar.OarClusterConfigs;
 import org.oarspawner.oar.JobName;
 import org.oarspawner.oar.OarScheduler;
 import org.oarspawner.proxy.ChpRouteRegistry;
@@ -36,7 +34,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the service: reads the configuration, rebuilds the spawns from OAR, then serves the API.
- * Usage: Main [config.yaml] (default $OARSPAWNER_CONFIG, then /etc/oarspawner/oarspawner.yaml).
+ * Usage: Main [config.yaml] (default $OARSPAWNER_CONFIG, then /etc/oarspawner/oarspawner.yaml), or one of the
+ * options of {@link Cli}: --version, --check-config [file].
  */
 public final class Main {
     private static final Logger LOG = LoggerFactory.getLogger(Main.class);
@@ -47,21 +46,23 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        Path file = Path.of(args.length > 0 ? args[0]
-                : System.getenv().getOrDefault("OARSPAWNER_CONFIG", "/etc/oarspawner/oarspawner.yaml"));
-        ServiceConfig config;
-        List<OarClusterConfig> clusters;
-        Optional<HubConfig> hub;
-        try {
-            ConfigNode root = ConfigNode.load(file, System.getenv());
-            config = ServiceConfig.from(root);
-            hub = HubConfig.from(root);
-            clusters = OarClusterConfigs.from(config.clusters());
-        } catch (ConfigException e) {
-            System.err.println("oarspawner: bad configuration in " + file + ": " + e.getMessage());
-            System.exit(2);
+        if (Cli.isOption(args)) {
+            System.exit(Cli.run(args, System.getenv(), System.out, System.err));
             return;
         }
+        Path file = args.length > 0 ? Path.of(args[0]) : Settings.defaultFile(System.getenv());
+        Settings settings;
+        try {
+            settings = Settings.load(file, System.getenv());
+        } catch (ConfigException e) {
+            System.err.println("oarspawner: bad configuration in " + file + ": " + e.getMessage());
+            System.exit(Cli.BAD_CONFIG);
+            return;
+        }
+        LOG.info("event=starting version={} config={}", Cli.version(), file);
+        ServiceConfig config = settings.config();
+        List<OarClusterConfig> clusters = settings.clusters();
+        Optional<HubConfig> hub = settings.hub();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Vertx vertx = Vertx.builder()
                 .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))

@@ -107,9 +107,7 @@ final class HubStack implements AutoCloseable {
 
     private void startService(Map<String, String> overrides) throws Exception {
         this.overrides = overrides;
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                ROOT.resolve("deploy/config/oarspawner.yaml").toString())
+        ProcessBuilder pb = new ProcessBuilder(ServiceProcess.command(ROOT.resolve("deploy/config/oarspawner.yaml").toString()))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(serviceLog.toFile()));
         Map<String, String> env = new HashMap<>(Map.of(
                 "OARSPAWNER_INSTANCE", INSTANCE,

@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
 import org.oarspawner.oar.LocalCluster;
 
 /**
- * The service as a real process, with deploy/config/oarspawner.yaml and environment overrides, on a free port, and
+ * The service as a real process (java -jar oarspawner-<version>.jar), with deploy/config/oarspawner.yaml and environment overrides, on a free port, and
  * the calls the ITs make to it with a hub token.
  */
 final class ServiceProcess implements AutoCloseable {
@@ -109,10 +109,23 @@ final class ServiceProcess implements AutoCloseable {
         return instance;
     }
 
+    /**
+     * The command that runs the service as a site does: java -jar on the runnable jar that the build made at package
+     * (Failsafe names it in the system property oarspawner.jar), with these arguments.
+     */
+    static List<String> command(String... args) {
+        String jar = System.getProperty("oarspawner.jar");
+        if (jar == null || !Files.isRegularFile(Path.of(jar))) {
+            throw new AssertionError("no runnable jar at " + jar + ": run the ITs with mvn verify, which builds it at package");
+        }
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar));
+        command.addAll(List.of(args));
+        return command;
+    }
+
     /** Starts the process and waits until its API answers. */
     ServiceProcess start() throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), CONFIG.toString())
+        ProcessBuilder pb = new ProcessBuilder(command(CONFIG.toString()))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);
         process = pb.start();

@@ -98,6 +98,11 @@ public final class ConfigNode {
         return s.replace("_", "").replace("-", "").toLowerCase();
     }
 
+    /** The YAML tree under this node, environment overrides applied (for {@link MaskedConfig}). */
+    JsonNode json() {
+        return node;
+    }
+
     public String path() {
         return path.isEmpty() ? "(top level)" : path;
     }
