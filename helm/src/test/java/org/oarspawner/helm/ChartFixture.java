@@ -10,15 +10,15 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /** The chart helm/oarspawner, rendered in the JVM by helm-java (Helm's own Go code), and its objects as YAML trees. */
-final class ChartFixture {
+public final class ChartFixture {
     /** The repository's root: Maven runs this module's tests in helm/. */
-    static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
-    static final Path CHART = ROOT.resolve("helm/oarspawner");
+    public static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
+    public static final Path CHART = ROOT.resolve("helm/oarspawner");
     static final Path FULL_VALUES = ROOT.resolve("helm/examples/oarspawner-values.yaml");
-    static final String RELEASE = "oarspawner";
-    static final String NAMESPACE = "jhub";
+    public static final String RELEASE = "oarspawner";
+    public static final String NAMESPACE = "jhub";
 
-    static final YAMLMapper YAML = YAMLMapper.builder().build();
+    public static final YAMLMapper YAML = YAMLMapper.builder().build();
 
     private ChartFixture() {
     }
@@ -28,7 +28,7 @@ final class ChartFixture {
     }
 
     /** `helm template` with these values files (none: the chart's defaults) and --set pairs. */
-    static String render(List<Path> valuesFiles, Map<String, Object> sets) {
+    public static String render(List<Path> valuesFiles, Map<String, Object> sets) {
         TemplateCommand t = helm().template().withName(RELEASE).withNamespace(NAMESPACE).withKubeVersion("1.30.0");
         valuesFiles.forEach(t::withValuesFile);
         sets.forEach(t::set);
@@ -44,7 +44,7 @@ final class ChartFixture {
     }
 
     /** Each non-empty document of a multi-document YAML stream. */
-    static List<JsonNode> documents(String yaml) {
+    public static List<JsonNode> documents(String yaml) {
         List<JsonNode> out = new ArrayList<>();
         for (JsonNode n : YAML.readerFor(JsonNode.class).<JsonNode>readValues(yaml).readAll()) {
             if (n != null && !n.isNull() && !n.isMissingNode() && n.size() > 0) {
