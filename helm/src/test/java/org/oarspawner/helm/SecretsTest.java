@@ -90,6 +90,12 @@ class SecretsTest {
         assertThat(mounted).doesNotContain("unexpected");
     }
 
+    @Test
+    void withoutAnySecretTheChartSaysWhatToSet() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ChartFixture.render(List.of(),
+                Map.of("secrets.fromSecrets", "null"))).hasMessageContaining("set secrets.existingSecret, secrets.files or secrets.fromSecrets");
+    }
+
     /** Keys whose values are files the service reads: *File, pem, key, knownHosts, certificate. */
     private static void collectFiles(JsonNode n, String prefix, List<String> out) {
         n.properties().forEach(e -> {
