@@ -51,6 +51,9 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | 
 {{- define "oarspawner.config" -}}
 {{- $config := deepCopy (.Values.config | default dict) }}
 {{- $http := get $config "http" | default dict }}
+{{- if eq (toString (get $http "openOps")) "false" }}
+{{- fail "config.http.openOps must stay true: the kubelet's probes read /health/live and /health/ready, and Prometheus /metrics, without a token" }}
+{{- end }}
 {{- $_ := set $http "host" "0.0.0.0" }}
 {{- $_ := set $http "port" (int .Values.service.port) }}
 {{- $_ := set $config "http" $http }}

@@ -176,6 +176,12 @@ class ChartTest {
     }
 
     @Test
+    void closedOpsEndpointsAreRefusedSinceTheProbesCarryNoToken() {
+        assertThatThrownBy(() -> ChartFixture.render(List.of(), Map.of("config.http.openOps", false)))
+                .hasMessageContaining("config.http.openOps must stay true");
+    }
+
+    @Test
     void anSshTunnelClusterIsRefusedWithTheReason() {
         assertThatThrownBy(() -> ChartFixture.render(List.of(ChartFixture.FULL_VALUES),
                 Map.of("config.clusters.dahu.reachability", "ssh-tunnel")))
