@@ -80,6 +80,20 @@ class MonitoringTest {
     }
 
     @Test
+    void helmPackageStoresTheLinkedFilesContent(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        ChartFixture.helm().packageIt().withDestination(dir).call();
+        java.nio.file.Path tgz = dir.resolve("oarspawner-0.1.0.tgz");
+        assertThat(tgz).isRegularFile();
+        Process tar = new ProcessBuilder("tar", "-xzf", tgz.toString(), "-C", dir.toString()).inheritIO().start();
+        assertThat(tar.waitFor()).isZero();
+        for (String f : List.of("oarspawner-rules.yml", "oarspawner.json")) {
+            java.nio.file.Path packed = dir.resolve("oarspawner/files").resolve(f);
+            assertThat(Files.isSymbolicLink(packed)).as(f).isFalse();
+            assertThat(Files.readString(packed)).isEqualTo(Files.readString(ChartFixture.ROOT.resolve("deploy/monitoring").resolve(f)));
+        }
+    }
+
+    @Test
     void theChartsFilesAreLinksToDeployMonitoringNotCopies() throws Exception {
         for (String f : List.of("oarspawner-rules.yml", "oarspawner.json")) {
             java.nio.file.Path link = ChartFixture.CHART.resolve("files").resolve(f);
