@@ -2,6 +2,7 @@ package org.oarspawner.oar;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import org.oarspawner.oar.ssh.SshConnection;
 
 /** One cluster's connections: the service account's, and in PER_USER mode one per login, made on first use. */
@@ -15,11 +16,15 @@ final class OarCluster implements AutoCloseable {
 
     private final Runnable onReconnect;
 
-    OarCluster(OarClusterConfig config, Runnable onReconnect) {
+    /**
+     * @param onReach told whether each use of the service account's connection reached the frontend; the per-user
+     *                connections do not tell it (one login's refused key is not the frontend down)
+     */
+    OarCluster(OarClusterConfig config, Runnable onReconnect, Consumer<Boolean> onReach) {
         this.config = config;
         this.onReconnect = onReconnect;
         this.commands = new OarCommand(config);
-        this.service = new SshConnection(config.serviceAccount(), config.ssh(), onReconnect);
+        this.service = new SshConnection(config.serviceAccount(), config.ssh(), onReconnect, onReach);
         this.accounts = new Accounts(config.name());
         this.files = config.identity() == Identity.PER_USER
                 ? new SftpJobFiles(this::connectionFor)

@@ -57,7 +57,8 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
         this.names = names;
         this.metrics = metrics;
         for (OarClusterConfig c : configs) {
-            clusters.put(c.name(), new OarCluster(c, () -> metrics.reconnected(c.name())));
+            clusters.put(c.name(), new OarCluster(c, () -> metrics.reconnected(c.name()), up -> metrics.frontendReached(c.name(), up)));
+            metrics.tunnelsOpen(c.name(), () -> tunnels.open(c.name()));
             workers.put(c.name(), vertx.createSharedWorkerExecutor("oar-" + c.name(), workerThreads));
             c.endpointSpool().ifPresent(dir -> spools.put(c.name(), new EndpointSpool(vertx, c.name(),
                     ids -> spooledEndpoints(c.name(), dir, ids), this::endpointFromJobDirectory)));

@@ -62,6 +62,12 @@ final class Tunnels {
         }
     }
 
+    /** The tunnels open now to a cluster's nodes. */
+    int open(String cluster) {
+        String prefix = cluster + "/";
+        return (int) open.keySet().stream().filter(k -> k.startsWith(prefix)).count();
+    }
+
     /** Closes the job's tunnel if it has one; from now on, no open for this job makes one. */
     void close(SshConnection conn, JobRef job) {
         String key = key(job);

@@ -1,5 +1,13 @@
 package org.oarspawner.service;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -7,7 +15,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
-import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,6 +26,7 @@ import org.oarspawner.http.ApiServer;
 import org.oarspawner.hub.HubClient;
 import org.oarspawner.hub.HubConfig;
 import org.oarspawner.hub.OrphanReaper;
+import org.oarspawner.metrics.HttpMetrics;
 import org.oarspawner.metrics.MicrometerMetrics;
 import org.oarspawner.oar.OarClusterConfig;
 import org.oarspawner.oar.JobName;
@@ -64,8 +72,9 @@ public final class Main {
         List<OarClusterConfig> clusters = settings.clusters();
         Optional<HubConfig> hub = settings.hub();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        Vertx vertx = Vertx.builder()
-                .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+        HttpMetrics.configure(registry);
+        bindJvm(registry);
+        Vertx vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(HttpMetrics.options()))
                 .withMetrics(new MicrometerMetricsFactory(registry)).build();
         SpawnManager[] manager = new SpawnManager[1];
         MicrometerMetrics metrics = new MicrometerMetrics(registry, clusters.stream().map(OarClusterConfig::name).toList(),
@@ -110,6 +119,17 @@ public final class Main {
             manager[0].close();
             scheduler.close();
         }));
+    }
+
+    /** Micrometer's JVM and process meters: memory, GC pauses, threads, classes, CPU, uptime, open files. */
+    private static void bindJvm(MeterRegistry registry) {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry); // listens for the life of the process, like the service
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
     }
 
     /**

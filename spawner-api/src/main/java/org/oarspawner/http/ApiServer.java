@@ -31,6 +31,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.oarspawner.config.ServiceConfig;
+import org.oarspawner.metrics.HttpMetrics;
 import org.oarspawner.spawn.SpawnManager;
 import org.oarspawner.spi.InvalidFieldException;
 import org.oarspawner.spi.Scheduler;
@@ -67,7 +68,8 @@ public final class ApiServer {
         this.requests = new SpawnRequests(config);
         this.auth = new ApiAuth(config.jwt(), Clock.systemUTC());
         this.events = new EventStream(vertx, spawns);
-        this.readiness = new ReadinessCache(scheduler::ping, config.pollTick(), Clock.systemUTC());
+        // The manager's ping is shared with its idle pings: the frontend sees at most one per tick in all.
+        this.readiness = new ReadinessCache(spawns::ping, config.pollTick(), Clock.systemUTC());
     }
 
     public Future<HttpServer> start() {
@@ -76,7 +78,8 @@ public final class ApiServer {
         return OpenAPIContract.from(vertx, contractJson).compose(contract -> {
             Router root = Router.router(vertx);
             // First of all, before auth: a raw path that normalizes to another resource is refused.
-            root.route().handler(new PathGuard());
+            // Named, so that the HTTP metrics' route label of a refused path says so (see HttpMetrics).
+            root.route().setName(HttpMetrics.PATH_GUARD).handler(new PathGuard());
             JWTAuthHandler authentication = JWTAuthHandler.create(jwt());
             if (!config.openOps()) {
                 // Health and metrics only for operators' tokens (role admin or hub).
@@ -114,7 +117,7 @@ public final class ApiServer {
             root.route("/api/v1/*").handler(auth::other);
             root.route().subRouter(api);
             root.route().failureHandler(this::failure);
-            root.route().last().handler(rc -> error(rc.response(), 404, "not_found", "no such resource: " + rc.request().path(), null));
+            root.route().last().setName(HttpMetrics.NOT_FOUND).handler(rc -> error(rc.response(), 404, "not_found", "no such resource: " + rc.request().path(), null));
 
             HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port())
                     .setMaxInitialLineLength(InvalidRequests.MAX_REQUEST_LINE);

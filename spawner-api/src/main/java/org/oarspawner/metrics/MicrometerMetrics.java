@@ -5,10 +5,15 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
 import java.util.function.ToIntBiFunction;
 import org.oarspawner.spawn.SpawnState;
 import org.oarspawner.spi.IgnoredJob;
@@ -29,6 +34,11 @@ public final class MicrometerMetrics implements SpawnMetrics, SchedulerMetrics, 
     public static final String ORPHANS_CANCELLED = "oarspawner.orphans.cancelled";
     public static final String HUB_CHECKS = "oarspawner.hub.checks";
     public static final String JOBS_IGNORED = "oarspawner.jobs.ignored";
+    public static final String FRONTEND_UP = "oarspawner.frontend.up";
+    public static final String POLL_LAST_SUCCESS = "oarspawner.poll.last.success.timestamp";
+    public static final String ROUTES_EXPECTED = "oarspawner.routes.expected";
+    public static final String ROUTES_PRESENT = "oarspawner.routes.present";
+    public static final String TUNNELS_OPEN = "oarspawner.tunnels.open";
 
     private static final Duration[] BUCKETS = {Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5),
         Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofMinutes(5),
@@ -48,6 +58,11 @@ public final class MicrometerMetrics implements SpawnMetrics, SchedulerMetrics, 
     private final Counter hubAnswered;
     private final Counter hubUnavailable;
     private final Map<String, Map<IgnoredJob, Counter>> ignored = new HashMap<>();
+    private final Map<String, AtomicInteger> frontendUp = new HashMap<>();
+    private final Map<String, AtomicLong> lastRefreshMillis = new HashMap<>();
+    private final Map<String, AtomicInteger> routesExpected = new HashMap<>();
+    private final Map<String, AtomicInteger> routesPresent = new HashMap<>();
+    private final Map<String, IntSupplier> tunnels = new ConcurrentHashMap<>();
 
     /** @param spawnsIn counts the spawns of a cluster in a state, for the spawns gauge */
     public MicrometerMetrics(MeterRegistry registry, Collection<String> clusters, ToIntBiFunction<String, SpawnState> spawnsIn) {
@@ -89,11 +104,30 @@ public final class MicrometerMetrics implements SpawnMetrics, SchedulerMetrics, 
                         .tags("cluster", cluster, "reason", label(why)).register(registry));
             }
             ignored.put(cluster, byReason);
+            frontendUp.put(cluster, gauge(registry, FRONTEND_UP, cluster,
+                    "1 if the last command sent to the cluster's frontend reached it, 0 if it could not"));
+            AtomicLong refreshed = new AtomicLong();
+            lastRefreshMillis.put(cluster, refreshed);
+            Gauge.builder(POLL_LAST_SUCCESS, () -> refreshed.get() / 1000.0).baseUnit("seconds").tags("cluster", cluster)
+                    .description("When the cluster's state was last refreshed from OAR (a poll, or a ping with nothing to poll), Unix time")
+                    .register(registry);
+            routesExpected.put(cluster, gauge(registry, ROUTES_EXPECTED, cluster,
+                    "Ready spawns that should have a proxy route, at the route keeper's last check"));
+            routesPresent.put(cluster, gauge(registry, ROUTES_PRESENT, cluster,
+                    "Of the ready spawns, those whose route the proxy had at the route keeper's last check"));
+            Gauge.builder(TUNNELS_OPEN, () -> tunnels.getOrDefault(cluster, () -> 0).getAsInt()).tags("cluster", cluster)
+                    .description("SSH tunnels open to the cluster's nodes (ssh-tunnel reachability)").register(registry);
         }
         hubAnswered = Counter.builder(HUB_CHECKS).description("Checks of the hub's servers, by outcome")
                 .tags("outcome", "answered").register(registry);
         hubUnavailable = Counter.builder(HUB_CHECKS).description("Checks of the hub's servers, by outcome")
                 .tags("outcome", "unavailable").register(registry);
+    }
+
+    private static AtomicInteger gauge(MeterRegistry registry, String name, String cluster, String description) {
+        AtomicInteger value = new AtomicInteger();
+        Gauge.builder(name, value::get).description(description).tags("cluster", cluster).register(registry);
+        return value;
     }
 
     private static Timer timer(MeterRegistry registry, String name, String description, Duration[] buckets, String... tags) {
@@ -160,6 +194,37 @@ public final class MicrometerMetrics implements SpawnMetrics, SchedulerMetrics, 
         Counter c = orphans.get(cluster);
         if (c != null) {
             c.increment();
+        }
+    }
+
+    @Override
+    public void frontendReached(String cluster, boolean reached) {
+        set(frontendUp, cluster, reached ? 1 : 0);
+    }
+
+    @Override
+    public void tunnelsOpen(String cluster, IntSupplier open) {
+        tunnels.put(cluster, open);
+    }
+
+    @Override
+    public void refreshed(String cluster, Instant at) {
+        AtomicLong t = lastRefreshMillis.get(cluster);
+        if (t != null) {
+            t.accumulateAndGet(at.toEpochMilli(), Math::max);
+        }
+    }
+
+    @Override
+    public void routes(String cluster, int expected, int present) {
+        set(routesExpected, cluster, expected);
+        set(routesPresent, cluster, present);
+    }
+
+    private static void set(Map<String, AtomicInteger> gauges, String cluster, int value) {
+        AtomicInteger g = gauges.get(cluster);
+        if (g != null) {
+            g.set(value);
         }
     }
 

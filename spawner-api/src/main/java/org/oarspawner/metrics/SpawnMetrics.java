@@ -1,6 +1,7 @@
 package org.oarspawner.metrics;
 
 import java.time.Duration;
+import java.time.Instant;
 import org.oarspawner.spi.IgnoredJob;
 
 /** What the spawn lifecycle reports for operators. */
@@ -22,6 +23,17 @@ public interface SpawnMetrics {
 
     /** A job of this instance that recovery did not take for a spawn: someone's, never cancelled. */
     default void jobIgnored(String cluster, IgnoredJob why) {
+    }
+
+    /**
+     * The cluster's state was refreshed from OAR: a poll whose status command succeeded, or, with nothing to poll, a
+     * ping of its frontend that succeeded.
+     */
+    default void refreshed(String cluster, Instant at) {
+    }
+
+    /** At the route keeper's check: the cluster's ready spawns that should have a proxy route, and how many have it. */
+    default void routes(String cluster, int expected, int present) {
     }
 
     SpawnMetrics NONE = new SpawnMetrics() {

@@ -66,15 +66,25 @@ final class ClusterPoller {
         return out.contains(cluster);
     }
 
+    /** Whether the cluster has nothing to poll: no tracked job, and no poll out. */
+    boolean idle(String cluster) {
+        return !out.contains(cluster) && tracked(cluster).isEmpty();
+    }
+
+    private List<Spawn> tracked(String cluster) {
+        return spawns.get().stream().filter(s -> s.cluster.equals(cluster) && s.job != null && tracked.test(s)).toList();
+    }
+
     /** One poll of a cluster: one status command for all its tracked jobs; nothing when none or one is out. */
     void tick(String cluster) {
-        List<Spawn> mine = spawns.get().stream().filter(s -> s.cluster.equals(cluster) && s.job != null && tracked.test(s)).toList();
+        List<Spawn> mine = tracked(cluster);
         if (mine.isEmpty() || !out.add(cluster)) {
             return;
         }
         metrics.polled(cluster);
         scheduler.status(cluster, mine.stream().map(s -> s.job).toList())
                 .onComplete(x -> out.remove(cluster))
+                .onSuccess(statuses -> metrics.refreshed(cluster))
                 .onSuccess(statuses -> handler.polled(cluster, mine, statuses))
                 .onFailure(e -> LOG.warn("event=poll_failed cluster={} spawns={} error=\"{}\"", cluster, mine.size(), e.getMessage()));
     }

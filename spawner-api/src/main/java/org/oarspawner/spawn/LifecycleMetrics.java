@@ -4,7 +4,10 @@ import java.time.Clock;
 import java.time.Duration;
 import org.oarspawner.metrics.SpawnMetrics;
 
-/** Records a spawn's milestones for operators: one outcome per spawn, its queue wait, its time to ready, each poll. */
+/**
+ * Records a spawn's milestones for operators: one outcome per spawn, its queue wait, its time to ready, each poll; and
+ * each cluster's last refresh from OAR and its proxy routes.
+ */
 final class LifecycleMetrics {
     private final SpawnMetrics metrics;
     private final Clock clock;
@@ -36,6 +39,15 @@ final class LifecycleMetrics {
 
     void polled(String cluster) {
         metrics.polled(cluster);
+    }
+
+    /** The cluster's state was refreshed from OAR now (a poll, or with nothing to poll a ping, that succeeded). */
+    void refreshed(String cluster) {
+        metrics.refreshed(cluster, clock.instant());
+    }
+
+    void routes(String cluster, int expected, int present) {
+        metrics.routes(cluster, expected, present);
     }
 
     /** A job recovery did not take for a spawn. */

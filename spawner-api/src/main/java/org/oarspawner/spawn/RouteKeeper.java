@@ -4,6 +4,7 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.oarspawner.spi.RouteRegistry;
 import org.oarspawner.spi.Scheduler;
@@ -12,8 +13,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the proxy's routing table in step with the spawns: a route goes in as a notebook answers, goes the moment
- * its job ends, and comes back within a tick when the proxy lost it (a CHP restart, a new tunnel). With no
- * registry (JupyterHub alone routes) it does nothing. Runs on the manager's context, on its own timer.
+ * its job ends, and comes back within a tick when the proxy lost it (a CHP restart, a new tunnel). Each check reports,
+ * per cluster, the routes expected and those the proxy had. With no registry (JupyterHub alone routes) it does
+ * nothing. Runs on the manager's context, on its own timer.
  */
 final class RouteKeeper {
     private static final Logger LOG = LoggerFactory.getLogger(RouteKeeper.class);
@@ -22,14 +24,17 @@ final class RouteKeeper {
     private final RouteRegistry routes;
     private final String baseUrl;
     private final Supplier<Collection<Spawn>> spawns;
+    private final LifecycleMetrics metrics;
     private long timer = -1;
 
     /**
      * @param routes  the proxy's routing table (null: JupyterHub alone routes)
      * @param baseUrl JupyterHub's base URL, which prefixes every route's path
      */
-    RouteKeeper(Scheduler scheduler, RouteRegistry routes, String baseUrl, Supplier<Collection<Spawn>> spawns) {
+    RouteKeeper(Scheduler scheduler, RouteRegistry routes, String baseUrl, Supplier<Collection<Spawn>> spawns,
+                LifecycleMetrics metrics) {
         this.scheduler = scheduler;
+        this.metrics = metrics;
         this.routes = routes;
         this.baseUrl = baseUrl;
         this.spawns = spawns;
@@ -74,9 +79,11 @@ final class RouteKeeper {
         }
         List<Spawn> ready = spawns.get().stream().filter(s -> s.state == SpawnState.READY && s.endpoint != null).toList();
         if (ready.isEmpty()) {
+            report(ready, Map.of());
             return;
         }
         routes.list().onSuccess(table -> {
+            report(ready, table);
             for (Spawn s : ready) {
                 // reach() gives the same tunnel while it lives, and a new one after the frontend connection dropped.
                 scheduler.reach(s.job, s.endpoint).onSuccess(target -> {
@@ -90,6 +97,21 @@ final class RouteKeeper {
                     }
                 });
             }
-        }).onFailure(e -> LOG.warn("event=route_sync_failed error=\"{}\"", e.getMessage()));
+        }).onFailure(e -> {
+            report(ready, null);
+            LOG.warn("event=route_sync_failed error=\"{}\"", e.getMessage());
+        });
+    }
+
+    /** Per cluster: the ready spawns, and those whose route the proxy has as last set (none when it was not asked). */
+    private void report(List<Spawn> ready, Map<String, RouteRegistry.Route> table) {
+        for (String cluster : scheduler.clusters()) {
+            List<Spawn> mine = ready.stream().filter(s -> s.cluster.equals(cluster)).toList();
+            long present = table == null ? 0 : mine.stream().filter(s -> {
+                RouteRegistry.Route have = table.get(HubRoutes.path(baseUrl, s.key));
+                return have != null && have.target().equals(s.target);
+            }).count();
+            metrics.routes(cluster, mine.size(), (int) present);
+        }
     }
 }

@@ -55,6 +55,7 @@ public final class SpawnManager implements AutoCloseable {
     private final ClusterPoller poller;
     private final ReadinessProber prober;
     private final RouteKeeper routes;
+    private final FrontendPing pings;
     private final Retention retention;
     private final Canceller cancels;
     private long evictionTimer = -1;
@@ -92,11 +93,13 @@ public final class SpawnManager implements AutoCloseable {
                 this::polled);
         this.prober = new ReadinessProber(vertx, scheduler, clock, tick, startTimeout, this::listening, this::ready, this::startTimedOut,
                 this::endpointRefused);
-        this.routes = new RouteKeeper(scheduler, routes, baseUrl, spawns::values);
+        this.routes = new RouteKeeper(scheduler, routes, baseUrl, spawns::values, this.metrics);
+        this.pings = new FrontendPing(scheduler, this.metrics, clock, tick, context, poller::idle);
         this.cancels = new Canceller(scheduler, this::cleanUpAndSettle);
         context.runOnContext(v -> {
             poller.start(vertx, tick);
             this.routes.start(vertx, tick);
+            pings.start(vertx, tick, FrontendPing.IDLE_EVERY);
             evictionTimer = vertx.setPeriodic(tick.toMillis(), id -> evict());
         });
     }
@@ -443,6 +446,14 @@ public final class SpawnManager implements AutoCloseable {
         return (int) spawns.values().stream().filter(s -> s.cluster.equals(cluster) && s.state == state).count();
     }
 
+    /**
+     * Pings the cluster's frontend, at most once per tick whoever asks (the idle pings share it); any thread. With
+     * nothing to poll, a success refreshes the cluster's last-refresh time.
+     */
+    public Future<Void> ping(String cluster) {
+        return pings.ping(cluster);
+    }
+
     public Collection<String> clusters() {
         return scheduler.clusters();
     }
@@ -452,6 +463,7 @@ public final class SpawnManager implements AutoCloseable {
         context.runOnContext(v -> {
             poller.stop(vertx);
             routes.stop(vertx);
+            pings.stop(vertx);
             vertx.cancelTimer(evictionTimer);
         });
         prober.close();

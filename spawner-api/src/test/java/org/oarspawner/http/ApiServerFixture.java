@@ -7,6 +7,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
@@ -14,6 +15,7 @@ import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import io.vertx.junit5.VertxExtension;
+import io.vertx.micrometer.MicrometerMetricsFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,6 +37,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.oarspawner.config.ConfigNode;
 import org.oarspawner.config.ServiceConfig;
+import org.oarspawner.metrics.HttpMetrics;
 import org.oarspawner.spawn.SpawnManager;
 
 /**
@@ -49,6 +52,8 @@ abstract class ApiServerFixture {
 
     Path dir;
     Vertx vertx;
+    /** The first server's registry, which also gets Vert.x's HTTP server meters. */
+    PrometheusMeterRegistry registry;
     SpawnManager manager;
     int port;
     int closedOpsPort;
@@ -58,7 +63,10 @@ abstract class ApiServerFixture {
 
     @BeforeAll
     void start() throws Exception {
-        vertx = Vertx.vertx();
+        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        HttpMetrics.configure(registry);
+        vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(HttpMetrics.options()))
+                .withMetrics(new MicrometerMetricsFactory(registry)).build();
         dir = Files.createTempDirectory("oarspawner-api-test");
         trusted = ecKeys();
         stranger = ecKeys();
@@ -87,13 +95,12 @@ abstract class ApiServerFixture {
                   gpu-a100: {display: "1 GPU A100, 4 h", cluster: gpu, gpus: 1, gpuModel: A100, walltime: "4:00"}
                 """.replace("DIR", dir.toString());
         manager = new SpawnManager(vertx, new NoClusterScheduler(), Duration.ofSeconds(1), Duration.ofMinutes(1), Clock.systemUTC());
-        port = startServer(yaml, Map.of());
-        closedOpsPort = startServer(yaml, Map.of("OARSPAWNER_HTTP__OPEN_OPS", "false"));
+        port = startServer(yaml, Map.of(), registry);
+        closedOpsPort = startServer(yaml, Map.of("OARSPAWNER_HTTP__OPEN_OPS", "false"), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     }
 
-    private int startServer(String yaml, Map<String, String> env) throws Exception {
+    private int startServer(String yaml, Map<String, String> env, PrometheusMeterRegistry registry) throws Exception {
         ServiceConfig config = ServiceConfig.from(ConfigNode.of(new ObjectMapper(new YAMLFactory()).readTree(yaml), env));
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         return new ApiServer(vertx, config, manager, new NoClusterScheduler(), registry).start()
                 .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS).actualPort();
     }

@@ -18,7 +18,30 @@ class ClusterPollerTest {
     private final List<Map<Long, JobStatus>> answers = new ArrayList<>();
     private final List<String> polls = new ArrayList<>();
     private final SpawnMetrics counting = new RecordingMetrics(polls);
-    private final ClusterPoller poller = new ClusterPoller(oar, new LifecycleMetrics(counting, clock), () -> spawns,
+    private final ClusterMetrics refreshes = new ClusterMetrics();
+    private final ClusterPoller poller = new ClusterPoller(oar, new LifecycleMetrics(new SpawnMetrics() {
+        @Override
+        public void spawnFinished(String cluster, Status status, java.time.Duration duration) {
+        }
+
+        @Override
+        public void queueWait(String cluster, java.time.Duration duration) {
+        }
+
+        @Override
+        public void runningToReady(String cluster, java.time.Duration duration) {
+        }
+
+        @Override
+        public void polled(String cluster) {
+            counting.polled(cluster);
+        }
+
+        @Override
+        public void refreshed(String cluster, Instant at) {
+            refreshes.refreshed(cluster, at);
+        }
+    }, clock), () -> spawns,
             s -> !s.state.isFinal(), (cluster, tracked, statuses) -> answers.add(statuses));
 
     private Spawn spawn(String cluster, String server, SpawnState state) {
@@ -71,10 +94,26 @@ class ClusterPollerTest {
     }
 
     @Test
+    void aPollThatSucceededRefreshesTheClusterAndOneThatFailedDoesNot() {
+        assertThat(poller.idle("cpu")).isTrue();
+        spawn("cpu", "a", SpawnState.QUEUED);
+        assertThat(poller.idle("cpu")).isFalse();
+        assertThat(poller.idle("gpu")).isTrue();
+        poller.tick("cpu");
+        assertThat(refreshes.refreshed).containsExactly("cpu");
+        assertThat(refreshes.refreshedAt).containsExactly(clock.instant());
+        oar.holdStatus = true;
+        poller.tick("cpu");
+        oar.pendingStatus.fail(new RuntimeException("connection reset"));
+        assertThat(refreshes.refreshed).containsExactly("cpu");
+    }
+
+    @Test
     void aFailedPollIsForgottenAndTheNextTickPollsAgain() {
         spawn("cpu", "a", SpawnState.QUEUED);
         oar.holdStatus = true;
         poller.tick("cpu");
+        assertThat(poller.idle("cpu")).isFalse();
         oar.pendingStatus.fail(new RuntimeException("connection reset"));
         assertThat(poller.isOut("cpu")).isFalse();
         assertThat(answers).isEmpty();

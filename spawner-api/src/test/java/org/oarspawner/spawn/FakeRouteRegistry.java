@@ -14,6 +14,8 @@ import org.oarspawner.spi.RouteRegistry;
 final class FakeRouteRegistry implements RouteRegistry {
     final Map<String, Route> table = new ConcurrentHashMap<>();
     final List<String> calls = new CopyOnWriteArrayList<>();
+    /** When set, the proxy cannot be asked for its table. */
+    volatile boolean down;
 
     @Override
     public Future<Void> add(Route route) {
@@ -32,6 +34,9 @@ final class FakeRouteRegistry implements RouteRegistry {
     @Override
     public Future<Map<String, Route>> list() {
         calls.add("list");
+        if (down) {
+            return Future.failedFuture(new IllegalStateException("connection refused"));
+        }
         return Future.succeededFuture(Map.copyOf(table));
     }
 }

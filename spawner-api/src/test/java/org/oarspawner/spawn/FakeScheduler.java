@@ -248,8 +248,15 @@ final class FakeScheduler implements Scheduler {
         return Future.succeededFuture();
     }
 
+    /** The clusters pinged, in order. */
+    final List<String> pings = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** When set, pings fail as with the frontend's sshd stopped. */
+    volatile boolean frontendDown;
+
     @Override
     public Future<Void> ping(String cluster) {
-        return Future.succeededFuture();
+        pings.add(cluster);
+        return frontendDown ? Future.failedFuture(new SchedulerException(cluster, SchedulerException.Reason.UNREACHABLE, -1,
+                "connection refused")) : Future.succeededFuture();
     }
 }

@@ -15,7 +15,8 @@ class RouteKeeperTest {
     private final FakeScheduler oar = new FakeScheduler(clock);
     private final FakeRouteRegistry proxy = new FakeRouteRegistry();
     private final List<Spawn> spawns = new ArrayList<>();
-    private final RouteKeeper keeper = new RouteKeeper(oar, proxy, "/hub/", () -> spawns);
+    private final ClusterMetrics recorded = new ClusterMetrics();
+    private final RouteKeeper keeper = new RouteKeeper(oar, proxy, "/hub/", () -> spawns, new LifecycleMetrics(recorded, clock));
 
     private Spawn ready(String user, String server, int port) {
         Spawn s = new Spawn(new SpawnKey(user, server), "cpu", user, clock.instant());
@@ -55,6 +56,25 @@ class RouteKeeperTest {
 
         assertThat(proxy.table).containsOnlyKeys("/hub/user/bob", "/hub/user/alice/gpu");
         assertThat(proxy.calls).containsExactly("list", "add /hub/user/bob http://node-cpu:8888");
+        // As the check found it: two routes expected on cpu, one there; gpu has none.
+        assertThat(recorded.routes).containsEntry("cpu", "2/1").containsEntry("gpu", "0/0");
+        keeper.sync();
+        assertThat(recorded.routes).containsEntry("cpu", "2/2");
+    }
+
+    @Test
+    void aRouteToAnotherTargetIsNotPresentAndAProxyThatCannotBeAskedHasNone() {
+        Spawn bob = ready("bob", "", 8888);
+        keeper.add(bob);
+        proxy.table.put("/hub/user/bob", new org.oarspawner.spi.RouteRegistry.Route("/hub/user/bob", "http://elsewhere:1",
+                java.util.Map.of()));
+        keeper.sync();
+        assertThat(recorded.routes).containsEntry("cpu", "1/0");
+        keeper.sync();
+        assertThat(recorded.routes).containsEntry("cpu", "1/1");
+        proxy.down = true;
+        keeper.sync();
+        assertThat(recorded.routes).containsEntry("cpu", "1/0").containsEntry("gpu", "0/0");
     }
 
     @Test
@@ -79,15 +99,17 @@ class RouteKeeperTest {
         keeper.sync();
         assertThat(proxy.calls).isEmpty();
         assertThat(oar.reaches).hasValue(0);
+        assertThat(recorded.routes).containsEntry("cpu", "0/0").containsEntry("gpu", "0/0");
     }
 
     @Test
     void withoutARegistryNothingHappens() {
-        RouteKeeper none = new RouteKeeper(oar, null, "/", () -> spawns);
+        RouteKeeper none = new RouteKeeper(oar, null, "/", () -> spawns, new LifecycleMetrics(recorded, clock));
         Spawn s = ready("bob", "", 8888);
         none.add(s);
         none.remove(s);
         none.sync();
         assertThat(oar.reaches).hasValue(0);
+        assertThat(recorded.routes).isEmpty();
     }
 }

@@ -14,6 +14,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +56,7 @@ public final class SshConnection implements AutoCloseable {
     }
 
     private final Runnable onReconnect;
+    private final Consumer<Boolean> onReach;
 
     public SshConnection(SshTarget target, SshSettings settings) {
         this(target, settings, () -> { });
@@ -62,7 +64,16 @@ public final class SshConnection implements AutoCloseable {
 
     /** @param onReconnect told each time a lost connection is made again, for metrics */
     public SshConnection(SshTarget target, SshSettings settings, Runnable onReconnect) {
+        this(target, settings, onReconnect, reached -> { });
+    }
+
+    /**
+     * @param onReach told after each command and forward whether it reached the frontend: true when it ran, whatever
+     *                its exit status; false when it could not (no connection, refused, timed out, lost), for metrics
+     */
+    public SshConnection(SshTarget target, SshSettings settings, Runnable onReconnect, Consumer<Boolean> onReach) {
         this.onReconnect = onReconnect;
+        this.onReach = onReach;
         this.target = target;
         this.settings = settings;
         this.channels = new Semaphore(settings.maxChannels(), true);
@@ -89,6 +100,30 @@ public final class SshConnection implements AutoCloseable {
     /** Runs a command; stdin, when given, is sent and then closed. */
     public CommandResult exec(String command, byte[] stdin) throws SshException {
         acquire();
+        try {
+            return reporting(() -> run(command, stdin));
+        } finally {
+            released();
+        }
+    }
+
+    private interface Use<T> {
+        T run() throws SshException;
+    }
+
+    /** Tells onReach whether this use of the connection reached the frontend. */
+    private <T> T reporting(Use<T> use) throws SshException {
+        try {
+            T result = use.run();
+            onReach.accept(true);
+            return result;
+        } catch (SshException e) {
+            onReach.accept(false);
+            throw e;
+        }
+    }
+
+    private CommandResult run(String command, byte[] stdin) throws SshException {
         try {
             BoundedOutput out = new BoundedOutput(MAX_STDOUT);
             BoundedOutput err = new BoundedOutput(MAX_STDERR);
@@ -125,8 +160,6 @@ public final class SshConnection implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SshException(target + ": interrupted", e);
-        } finally {
-            released();
         }
     }
 
@@ -264,11 +297,13 @@ public final class SshConnection implements AutoCloseable {
      * the proxy cannot reach directly. Returns the local port. A lost connection loses its forwards.
      */
     public int forward(String host, int port) throws SshException {
-        try {
-            return session().setPortForwardingL("127.0.0.1", 0, host, port);
-        } catch (JSchException e) {
-            throw new SshException(target + ": cannot forward to " + host + ":" + port + ": " + e.getMessage(), e);
-        }
+        return reporting(() -> {
+            try {
+                return session().setPortForwardingL("127.0.0.1", 0, host, port);
+            } catch (JSchException e) {
+                throw new SshException(target + ": cannot forward to " + host + ":" + port + ": " + e.getMessage(), e);
+            }
+        });
     }
 
     public synchronized void unforward(int localPort) {

@@ -36,6 +36,28 @@ class SshConnectionIT {
     }
 
     @Test
+    void reportsWhetherEachCommandReachedTheFrontend() throws Exception {
+        List<Boolean> reached = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (SshConnection c = new SshConnection(LocalCluster.login("alice"), LocalCluster.ssh(), () -> { }, reached::add)) {
+            // A command that ran reached it, whatever its exit status.
+            assertThat(c.exec("exit 7").exitCode()).isEqualTo(7);
+            assertThat(c.exec("true").exitCode()).isZero();
+            assertThat(reached).containsExactly(true, true);
+        }
+        reached.clear();
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        SshTarget alice = LocalCluster.login("alice");
+        try (SshConnection c = new SshConnection(new SshTarget("127.0.0.1", closed, alice.user(), alice.key()), LocalCluster.ssh(),
+                () -> { }, reached::add)) {
+            assertThatThrownBy(() -> c.exec("true")).isInstanceOf(SshException.class).hasMessageContaining("cannot connect");
+            assertThat(reached).containsExactly(false);
+        }
+    }
+
+    @Test
     void anUnknownHostKeyIsRefused(@TempDir Path dir) throws Exception {
         Path otherKeys = dir.resolve("known_hosts");
         // A known_hosts that lists another key for localhost.

@@ -1,0 +1,44 @@
+package org.oarspawner.spawn;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.oarspawner.metrics.SpawnMetrics;
+
+/** Records the per-cluster meters a test looks at: each refresh from OAR, and the last routes expected/present. */
+final class ClusterMetrics implements SpawnMetrics {
+    final List<String> refreshed = new CopyOnWriteArrayList<>();
+    final List<Instant> refreshedAt = new CopyOnWriteArrayList<>();
+    /** cluster: "expected/present" at the last check. */
+    final Map<String, String> routes = new ConcurrentHashMap<>();
+
+    @Override
+    public void refreshed(String cluster, Instant at) {
+        refreshed.add(cluster);
+        refreshedAt.add(at);
+    }
+
+    @Override
+    public void routes(String cluster, int expected, int present) {
+        routes.put(cluster, expected + "/" + present);
+    }
+
+    @Override
+    public void spawnFinished(String cluster, Status status, Duration duration) {
+    }
+
+    @Override
+    public void queueWait(String cluster, Duration duration) {
+    }
+
+    @Override
+    public void runningToReady(String cluster, Duration duration) {
+    }
+
+    @Override
+    public void polled(String cluster) {
+    }
+}
