@@ -35,6 +35,7 @@ final class ServiceProcess implements AutoCloseable {
     final String instance;
     final int port;
     final Path log;
+    private final Path config;
     private final Map<String, String> env = new LinkedHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final Vertx vertx = Vertx.vertx();
@@ -52,7 +53,13 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     ServiceProcess(String instance, Map<String, String> overrides) throws IOException {
+        this(instance, CONFIG, overrides);
+    }
+
+    /** With another configuration file (helm's ChartConfigIT: the one the chart renders). */
+    ServiceProcess(String instance, Path config, Map<String, String> overrides) throws IOException {
         this.instance = instance;
+        this.config = config;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
@@ -125,7 +132,7 @@ final class ServiceProcess implements AutoCloseable {
 
     /** Starts the process and waits until its API answers. */
     ServiceProcess start() throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(command(CONFIG.toString()))
+        ProcessBuilder pb = new ProcessBuilder(command(config.toString()))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);
         process = pb.start();
