@@ -25,6 +25,8 @@ cpu=$(as alice "oarsub --property \"cluster='cpu'\" --resource /nodes=1/core=2,w
 gpu=$(as alice "oarsub --property \"(cluster='gpu') AND gpumodel='A100'\" --resource /nodes=1/gpu=1,walltime=0:05:00 'sleep 300'" | id_of /dev/stdin)
 wait_running "$cpu"; wait_running "$gpu"; sleep 1
 cap oarnodes_busy alice "oarnodes -J"
+# As the service asks: one cluster's resources, by its configured properties.
+cap oarnodes_busy_gpu alice "oarnodes -J --sql \"(cluster='gpu')\""
 as alice "oardel $cpu $gpu" >/dev/null
 
 # The large cluster: rows as oarnodesetting -a makes them (state Alive), on nodes that do not exist, in a
