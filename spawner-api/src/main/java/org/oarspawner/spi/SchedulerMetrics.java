@@ -5,7 +5,7 @@ import java.time.Duration;
 /** What a scheduler backend reports for operators: each remote command's duration and outcome, and reconnects. */
 public interface SchedulerMetrics {
     /** The scheduler commands whose durations are reported. */
-    enum Command { OARSUB, OARSTAT, OARDEL, STAGE, ENDPOINTS, PING }
+    enum Command { OARSUB, OARSTAT, OARDEL, OARNODES, STAGE, ENDPOINTS, PING }
 
     enum Outcome { SUCCESS, FAILURE }
 
