@@ -27,7 +27,7 @@ public record ServiceConfig(String instance, String host, int port, Optional<Tls
      */
     /**
      * The spawn form's free counts ({@code freeResources}): one oarnodes per cluster at most every {@code maxAge}
-     * (default 30 s), and a form waits at most {@code wait} ({@code formWait}) (default 2 s) for a fresh one.
+     * (default 30 s), and a form waits at most {@code formWait} (default 2 s) for a fresh one.
      */
     public record FreeResources(Duration maxAge, Duration formWait) {
     }
@@ -84,7 +84,7 @@ public record ServiceConfig(String instance, String host, int port, Optional<Tls
         Optional<ConfigNode> n = root.optionalChild("freeResources");
         return new FreeResources(
                 n.map(f -> f.duration("maxAge", Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofHours(1))).orElse(Duration.ofSeconds(30)),
-                n.map(f -> f.duration("wait", Duration.ofSeconds(2), Duration.ZERO, Duration.ofSeconds(30))).orElse(Duration.ofSeconds(2)));
+                n.map(f -> f.duration("formWait", Duration.ofSeconds(2), Duration.ZERO, Duration.ofSeconds(30))).orElse(Duration.ofSeconds(2)));
     }
 
     private static Spawns spawns(ConfigNode root) {

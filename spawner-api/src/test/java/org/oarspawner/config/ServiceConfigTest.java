@@ -90,7 +90,7 @@ class ServiceConfigTest {
     void freeResourcesAreCachedHalfAMinuteAndAwaitedTwoSecondsUnlessConfigured() throws Exception {
         assertThat(config(BASE, Map.of()).freeResources())
                 .isEqualTo(new ServiceConfig.FreeResources(Duration.ofSeconds(30), Duration.ofSeconds(2)));
-        assertThat(config(BASE + "freeResources: {maxAge: 2m, wait: 0s}\n", Map.of()).freeResources())
+        assertThat(config(BASE + "freeResources: {maxAge: 2m, formWait: 0s}\n", Map.of()).freeResources())
                 .isEqualTo(new ServiceConfig.FreeResources(Duration.ofMinutes(2), Duration.ZERO));
         assertRefused(BASE + "freeResources: {maxAge: 0s}\n", "maxAge");
     }
