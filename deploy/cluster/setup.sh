@@ -13,6 +13,12 @@
 #                   as any user in group oarusers, through sudo (see deploy/cluster/sudoers)
 # No 'grep -q' after a pipe here: with pipefail, grep leaving early can fail the writer with SIGPIPE.
 set -euo pipefail
+# The daemons started here (PostgreSQL, Almighty, sshd) must not inherit a caller's open files: a lock taken with
+# `flock LOCK setup.sh` would otherwise stay held by PostgreSQL for as long as it runs.
+for fd in /proc/$$/fd/*; do
+  fd=${fd##*/}
+  if [ "$fd" -gt 2 ] 2>/dev/null && [ "$fd" -lt 255 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+done
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 STATE="${OARSPAWNER_DEV_STATE:-/var/lib/oarspawner-dev}"

@@ -7,18 +7,56 @@ NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 FIELDS = ("profile", "cluster", "cores", "gpus", "gpuModel", "walltime", "project")
 
 
+def free_now(cluster: dict):
+    """'free now: 3 cores; A100: 1 free, V100: 0 free', or None while the service has no count for the cluster."""
+    free = cluster.get("free")
+    if not isinstance(free, dict):
+        return None
+    text = f"free now: {int(free.get('cores', 0))} cores"
+    gpus = free.get("gpus") or {}
+    if gpus:
+        text += "; " + ", ".join(f"{m}: {int(g.get('free', 0))} free" for m, g in sorted(gpus.items()))
+    return text
+
+
+def queues(profile: dict, cluster: dict) -> bool:
+    """Whether a preset asks for more than its cluster has free now (so its job will wait in OAR's queue)."""
+    free = cluster.get("free")
+    if not isinstance(free, dict):
+        return False
+    gpus = int(profile.get("gpus") or 0)
+    if gpus:
+        by_model = free.get("gpus") or {}
+        model = profile.get("gpuModel")
+        available = sum(int(g.get("free", 0)) for m, g in by_model.items() if not model or m == model)
+        return available < gpus
+    return int(free.get("cores", 0)) < int(profile.get("cores") or 1) * int(profile.get("nodes") or 1)
+
+
 def render(profiles: dict) -> str:
-    """HTML for JupyterHub's spawn page: a preset, or a cluster with its own limits."""
+    """HTML for JupyterHub's spawn page: a preset, or a cluster with its own limits and what it has free now."""
+    clusters = {c.get("name"): c for c in profiles.get("clusters", [])}
     out = ['<div class="form-group"><label for="oar-profile">Preset</label>',
            '<select class="form-control" name="profile" id="oar-profile"><option value="">Custom (below)</option>']
     for p in profiles.get("profiles", []):
-        out.append(f'<option value="{html.escape(p["name"])}">{html.escape(p["display"])}</option>')
+        label = p["display"]
+        if queues(p, clusters.get(p.get("cluster"), {})):
+            label += " (not free now: will wait in the queue)"
+        out.append(f'<option value="{html.escape(p["name"])}">{html.escape(label)}</option>')
     out.append("</select></div>")
     out.append('<div class="form-group"><label for="oar-cluster">Cluster</label>'
-               '<select class="form-control" name="cluster" id="oar-cluster">')
+               '<select class="form-control" name="cluster" id="oar-cluster" aria-describedby="oar-free">')
     for c in profiles.get("clusters", []):
-        out.append(f'<option value="{html.escape(c["name"])}">{html.escape(c["display"])}</option>')
-    out.append("</select></div>")
+        label = c["display"] + (f" ({free_now(c)})" if free_now(c) else "")
+        out.append(f'<option value="{html.escape(c["name"])}">{html.escape(label)}</option>')
+    out.append("</select>")
+    lines = [f"{c['display']}: {free_now(c)}" for c in profiles.get("clusters", []) if free_now(c)]
+    if lines:
+        out.append('<p class="help-block" id="oar-free">'
+                   + "<br>".join(html.escape(line) for line in lines)
+                   + "<br>A request for more than is free waits in OAR's queue; the progress page then shows its place "
+                     "and estimated start.</p>")
+    out.append("</div>")
     limits = profiles.get("clusters", [])
     max_cores = max([c.get("maxCores", 1) for c in limits] or [1])
     max_gpus = max([c.get("maxGpus", 0) for c in limits] or [0])

@@ -105,15 +105,16 @@ class OARSpawner(Spawner):
     def _deadline(self, seconds):
         return asyncio.get_running_loop().time() + seconds
 
-    async def profiles(self, deadline=None):
-        if self._profiles is None:
+    async def profiles(self, deadline=None, fresh=False):
+        if self._profiles is None or fresh:
             self._profiles = await self._call_until(deadline or self._deadline(15), "GET", "/api/v1/profiles")
         return self._profiles
 
     # -- the spawn form -----------------------------------------------------------------------------------------
 
     async def _options_form(self, spawner):
-        return form.render(await self.profiles())
+        # Fresh each time the form is shown: it carries what the clusters have free now.
+        return form.render(await self.profiles(fresh=True))
 
     @default("options_form")
     def _default_options_form(self):

@@ -60,3 +60,40 @@ def test_bad_options_name_their_field(options, field):
 def test_unknown_options_are_refused():
     with pytest.raises(ValueError, match="unknown option"):
         form.validate({"cluster": "cpu", "queue": "besteffort"}, PROFILES)
+
+
+FREE = {
+    "profiles": [
+        {"name": "cpu-4cores", "display": "4 cores, 4 h", "cluster": "cpu", "cores": 4, "nodes": 1, "gpus": 0},
+        {"name": "cpu-1core", "display": "1 core, 2 h", "cluster": "cpu", "cores": 1, "nodes": 1, "gpus": 0},
+        {"name": "gpu-a100", "display": "1 GPU A100, 4 h", "cluster": "gpu", "cores": 0, "nodes": 1, "gpus": 1, "gpuModel": "A100"},
+        {"name": "gpu-v100", "display": "1 GPU V100, 2 h", "cluster": "gpu", "cores": 0, "nodes": 1, "gpus": 1, "gpuModel": "V100"},
+    ],
+    "clusters": [
+        {"name": "cpu", "display": "HPC node - CPU", "maxCores": 4, "maxGpus": 0, "gpuModels": [], "projects": [],
+         "free": {"cores": 3, "aliveCores": 4, "gpus": {}, "ageSeconds": 4}},
+        {"name": "gpu", "display": "HPC node - GPU", "maxCores": 4, "maxGpus": 2, "gpuModels": ["A100", "V100"], "projects": [],
+         "free": {"cores": 2, "aliveCores": 4, "gpus": {"A100": {"free": 0, "total": 1}, "V100": {"free": 1, "total": 1}}}},
+        {"name": "bench", "display": "Benchmark node", "maxCores": 1, "maxGpus": 0, "gpuModels": [], "projects": [], "free": None},
+    ],
+}
+
+
+def test_the_form_shows_what_each_cluster_has_free_now():
+    html = form.render(FREE)
+    assert '<option value="cpu">HPC node - CPU (free now: 3 cores)</option>' in html
+    assert '<option value="gpu">HPC node - GPU (free now: 2 cores; A100: 0 free, V100: 1 free)</option>' in html
+    assert '<option value="bench">Benchmark node</option>' in html
+    assert 'id="oar-free"' in html and "HPC node - GPU: free now: 2 cores; A100: 0 free, V100: 1 free" in html
+
+
+def test_the_form_says_which_presets_will_queue():
+    html = form.render(FREE)
+    assert '<option value="cpu-4cores">4 cores, 4 h (not free now: will wait in the queue)</option>' in html
+    assert '<option value="cpu-1core">1 core, 2 h</option>' in html
+    assert '<option value="gpu-a100">1 GPU A100, 4 h (not free now: will wait in the queue)</option>' in html
+    assert '<option value="gpu-v100">1 GPU V100, 2 h</option>' in html
+
+
+def test_no_free_counts_means_no_claim():
+    assert "free now" not in form.render(PROFILES) and "will wait" not in form.render(PROFILES)

@@ -70,8 +70,8 @@ public record OarClusterConfig(
     }
 
     /** OAR's commands on the frontend; absolute paths, as sudoers rules name them. */
-    public record OarCommands(String oarsub, String oarstat, String oardel, String stage) {
-        public static final OarCommands DEFAULT =
-                new OarCommands("/usr/bin/oarsub", "/usr/bin/oarstat", "/usr/bin/oardel", "/usr/local/bin/oarspawner-stage");
+    public record OarCommands(String oarsub, String oarstat, String oardel, String oarnodes, String stage) {
+        public static final OarCommands DEFAULT = new OarCommands("/usr/bin/oarsub", "/usr/bin/oarstat", "/usr/bin/oardel",
+                "/usr/bin/oarnodes", "/usr/local/bin/oarspawner-stage");
     }
 }

@@ -45,7 +45,8 @@ public final class OarClusterConfigs {
         OarClusterConfig.OarCommands defaults = OarClusterConfig.OarCommands.DEFAULT;
         OarClusterConfig.OarCommands commands = commandPaths.map(p -> new OarClusterConfig.OarCommands(
                 p.string("oarsub", defaults.oarsub()), p.string("oarstat", defaults.oarstat()),
-                p.string("oardel", defaults.oardel()), p.string("stage", defaults.stage()))).orElse(defaults);
+                p.string("oardel", defaults.oardel()), p.string("oarnodes", defaults.oarnodes()),
+                p.string("stage", defaults.stage()))).orElse(defaults);
         try {
             return new OarClusterConfig(name, host, port, ssh, identity, service, c.optionalString("userKeys"), commands,
                     c.optionalString("properties"), c.string("gpuModelProperty", "gpumodel"),

@@ -80,6 +80,12 @@ public final class OarCommand {
         return sb.toString();
     }
 
+    /** The cluster's resources (its configured properties), with the jobs that hold them: for the free counts. */
+    public String nodes() {
+        return quote(cluster.commands().oarnodes()) + " -J"
+                + cluster.properties().map(p -> " --sql " + quote("(" + p + ")")).orElse("");
+    }
+
     /** This instance's unfinished jobs, found by name. */
     public String activeByName(JobName names) {
         String where = "job_name like '" + names.likePattern() + "' and state not in ('Terminated','Error')";

@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -21,6 +22,7 @@ import org.oarspawner.spi.Endpoint;
 import org.oarspawner.spi.IgnoredJob;
 import org.oarspawner.spi.JobRef;
 import org.oarspawner.spi.JobRequest;
+import org.oarspawner.spi.FreeResources;
 import org.oarspawner.spi.JobStatus;
 import org.oarspawner.spi.Scheduler;
 import org.oarspawner.spi.SchedulerMetrics;
@@ -281,6 +283,14 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
                 c.files.clean(job.login(), JobName.directoryOf(key));
                 return null;
             });
+        });
+    }
+
+    @Override
+    public Future<FreeResources> freeResources(String cluster) {
+        return onCluster(cluster, c -> {
+            CommandResult r = timed(c, Command.OARNODES, () -> requireSuccess(c, "oarnodes", c.service().exec(c.commands.nodes())));
+            return OarNodes.free(cluster, r, c.config.gpuModelProperty(), Instant.now());
         });
     }
 

@@ -172,7 +172,7 @@ public final class LocalCluster {
     public static OarClusterConfig cluster(String name, Identity identity, SshSettings ssh, String host, int port, String oarsub) {
         OarClusterConfig.OarCommands d = OarClusterConfig.OarCommands.DEFAULT;
         return new OarClusterConfig(name, host, port, ssh, identity, new SshTarget(host, port, "oarspawner", STATE.resolve("keys").resolve("oarspawner")),
-                Optional.of(STATE.resolve("keys") + "/{login}"), new OarClusterConfig.OarCommands(oarsub, d.oarstat(), d.oardel(), d.stage()),
+                Optional.of(STATE.resolve("keys") + "/{login}"), new OarClusterConfig.OarCommands(oarsub, d.oarstat(), d.oardel(), d.oarnodes(), d.stage()),
                 Optional.of("cluster='" + name + "'"), "gpumodel", Optional.empty(), "python3", OarClusterConfig.Reachability.DIRECT,
                 Optional.empty());
     }

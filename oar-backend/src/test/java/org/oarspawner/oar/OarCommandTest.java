@@ -65,6 +65,13 @@ class OarCommandTest {
     }
 
     @Test
+    void oarnodesAsksForTheClustersOwnResources() {
+        assertThat(new OarCommand(config(Identity.PER_USER, "cluster='gpu'")).nodes())
+                .isEqualTo("'/usr/bin/oarnodes' -J --sql '(cluster='\\''gpu'\\'')'");
+        assertThat(new OarCommand(config(Identity.PER_USER, null)).nodes()).isEqualTo("'/usr/bin/oarnodes' -J");
+    }
+
+    @Test
     void defaultProjectApplies() {
         OarClusterConfig base = config(Identity.PER_USER, null);
         OarClusterConfig withProject = new OarClusterConfig(base.name(), base.frontendHost(), base.frontendPort(), base.ssh(),

@@ -18,12 +18,20 @@ import org.oarspawner.spi.Grammar;
 public record ServiceConfig(String instance, String host, int port, Optional<Tls> tls, Jwt jwt, boolean openOps,
                             Duration pollTick, Duration startTimeout, LoginMapping logins,
                             Map<String, ClusterLimits> limits, Map<String, Profile> profiles, ConfigNode clusters,
-                            Optional<Proxy> proxy, ZoneId timeZone, Spawns spawns, String jobNameKey) {
+                            Optional<Proxy> proxy, ZoneId timeZone, Spawns spawns, String jobNameKey,
+                            FreeResources freeResources) {
 
     /**
      * How long ended spawns are remembered ({@code spawns.retention}, default 1 h: the hub's last poll, the user's
      * last look at the progress page), and how many at most ({@code spawns.maxEnded}, default 1000).
      */
+    /**
+     * The spawn form's free counts ({@code freeResources}): one oarnodes per cluster at most every {@code maxAge}
+     * (default 30 s), and a form waits at most {@code formWait} (default 2 s) for a fresh one.
+     */
+    public record FreeResources(Duration maxAge, Duration formWait) {
+    }
+
     public record Spawns(Duration retention, int maxEnded) {
     }
 
@@ -68,7 +76,15 @@ public record ServiceConfig(String instance, String host, int port, Optional<Tls
                 root.duration("pollTick", Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofMinutes(10)),
                 root.duration("startTimeout", Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofHours(2)),
                 LoginMapping.from(root.optionalChild("logins")), limits, profiles, clusters,
-                root.optionalChild("proxy").map(ServiceConfig::proxy), timeZone(root), spawns(root), jobNameKey(root, jwt));
+                root.optionalChild("proxy").map(ServiceConfig::proxy), timeZone(root), spawns(root), jobNameKey(root, jwt),
+                freeResources(root));
+    }
+
+    private static FreeResources freeResources(ConfigNode root) {
+        Optional<ConfigNode> n = root.optionalChild("freeResources");
+        return new FreeResources(
+                n.map(f -> f.duration("maxAge", Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofHours(1))).orElse(Duration.ofSeconds(30)),
+                n.map(f -> f.duration("formWait", Duration.ofSeconds(2), Duration.ZERO, Duration.ofSeconds(30))).orElse(Duration.ofSeconds(2)));
     }
 
     private static Spawns spawns(ConfigNode root) {

@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Optional;
 import org.oarspawner.config.ServiceConfig;
 import org.oarspawner.metrics.HttpMetrics;
+import org.oarspawner.resources.FreeResourcesCache;
 import org.oarspawner.spawn.SpawnManager;
 import org.oarspawner.spi.InvalidFieldException;
 import org.oarspawner.spi.Scheduler;
@@ -57,6 +58,7 @@ public final class ApiServer {
     private final SpawnRequests requests;
     private final ApiAuth auth;
     private final EventStream events;
+    private final Profiles profiles;
 
     public ApiServer(Vertx vertx, ServiceConfig config, SpawnManager spawns, Scheduler scheduler, PrometheusMeterRegistry registry) {
         this.vertx = vertx;
@@ -67,6 +69,8 @@ public final class ApiServer {
         this.requests = new SpawnRequests(config);
         this.auth = new ApiAuth(config.jwt(), Clock.systemUTC());
         this.events = new EventStream(vertx, spawns);
+        this.profiles = new Profiles(config, new FreeResourcesCache(vertx, scheduler, config.freeResources().maxAge(),
+                config.freeResources().formWait(), Clock.systemUTC()), Clock.systemUTC());
     }
 
     public Future<HttpServer> start() {
@@ -98,7 +102,7 @@ public final class ApiServer {
             // The body is read and the token checked before validation, so 401 and 403 come before 400.
             RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
             builder.security("jwt").httpHandler(authentication);
-            builder.getRoute("getProfiles").addHandler(this::profiles);
+            builder.getRoute("getProfiles").addHandler(profiles::handle);
             builder.getRoute("startServer").addHandler(rc -> withKey(rc, this::startServer));
             builder.getRoute("getServer").addHandler(rc -> withKey(rc, this::getServer));
             builder.getRoute("stopServer").addHandler(rc -> withKey(rc, this::stopServer));
@@ -148,19 +152,6 @@ public final class ApiServer {
             return;
         }
         h.handle(rc, new SpawnKey(user, DEFAULT_SERVER.equals(name) ? "" : name));
-    }
-
-    private void profiles(RoutingContext rc) {
-        JsonArray profiles = new JsonArray();
-        config.profiles().values().forEach(p -> profiles.add(new JsonObject().put("name", p.name()).put("display", p.display())
-                .put("cluster", p.cluster()).put("nodes", p.nodes()).put("cores", p.cores()).put("gpus", p.gpus())
-                .put("gpuModel", p.gpuModel().orElse(null)).put("walltime", SpawnRequests.format(p.walltime()))));
-        JsonArray clusters = new JsonArray();
-        config.limits().values().forEach(l -> clusters.add(new JsonObject().put("name", l.cluster()).put("display", l.display())
-                .put("maxNodes", l.maxNodes()).put("maxCores", l.maxCores()).put("maxGpus", l.maxGpus())
-                .put("gpuModels", new JsonArray(l.gpuModels())).put("maxWalltime", SpawnRequests.format(l.maxWalltime()))
-                .put("projects", new JsonArray(l.projects())).put("types", new JsonArray(l.types()))));
-        json(rc.response(), 200, new JsonObject().put("profiles", profiles).put("clusters", clusters));
     }
 
     private void startServer(RoutingContext rc, SpawnKey key) {

@@ -61,4 +61,9 @@ public interface Scheduler {
 
     /** Checks that the cluster's frontend answers over SSH. */
     Future<Void> ping(String cluster);
+
+    /** What the cluster has free now: one command per call, so callers cache it ({@code FreeResourcesCache}). */
+    default Future<FreeResources> freeResources(String cluster) {
+        return Future.failedFuture(new UnsupportedOperationException("this scheduler does not report free resources"));
+    }
 }

@@ -87,6 +87,15 @@ class ServiceConfigTest {
     }
 
     @Test
+    void freeResourcesAreCachedHalfAMinuteAndAwaitedTwoSecondsUnlessConfigured() throws Exception {
+        assertThat(config(BASE, Map.of()).freeResources())
+                .isEqualTo(new ServiceConfig.FreeResources(Duration.ofSeconds(30), Duration.ofSeconds(2)));
+        assertThat(config(BASE + "freeResources: {maxAge: 2m, formWait: 0s}\n", Map.of()).freeResources())
+                .isEqualTo(new ServiceConfig.FreeResources(Duration.ofMinutes(2), Duration.ZERO));
+        assertRefused(BASE + "freeResources: {maxAge: 0s}\n", "maxAge");
+    }
+
+    @Test
     void endedSpawnsAreKeptAnHourAndAThousandAtMostUnlessConfigured() throws Exception {
         ServiceConfig defaults = config(BASE, Map.of());
         assertThat(defaults.spawns()).isEqualTo(new ServiceConfig.Spawns(Duration.ofHours(1), 1000));

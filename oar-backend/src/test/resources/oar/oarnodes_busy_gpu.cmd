@@ -1,0 +1,1 @@
+oarnodes -J --sql "(cluster='gpu')"
