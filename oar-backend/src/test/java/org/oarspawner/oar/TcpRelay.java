@@ -14,15 +14,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A real TCP relay between the SSH client and the frontend's sshd, for injecting transport faults: {@link #cut()}
  * closes every connection through it at once, as a network failure would; new connections go through again.
+ * {@link #close()} also stops listening: new connections are refused, as with the frontend's sshd stopped.
  */
-final class TcpRelay implements AutoCloseable {
+public final class TcpRelay implements AutoCloseable {
     private final ServerSocket server;
     private final String targetHost;
     private final int targetPort;
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private final AtomicInteger accepted = new AtomicInteger();
 
-    TcpRelay(String targetHost, int targetPort) throws IOException {
+    public TcpRelay(String targetHost, int targetPort) throws IOException {
         this.targetHost = targetHost;
         this.targetPort = targetPort;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -31,7 +32,7 @@ final class TcpRelay implements AutoCloseable {
         t.start();
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
@@ -41,7 +42,7 @@ final class TcpRelay implements AutoCloseable {
     }
 
     /** Cuts every connection through the relay now. */
-    void cut() {
+    public void cut() {
         for (Socket s : open) {
             try {
                 s.close();

@@ -1,6 +1,9 @@
 package org.oarspawner.service;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -15,6 +18,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -70,9 +74,7 @@ public final class Main {
             System.exit(2);
             return;
         }
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        HttpMetrics.configure(registry);
-        bindJvm(registry);
+        PrometheusMeterRegistry registry = registry();
         Vertx vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(HttpMetrics.options()))
                 .withMetrics(new MicrometerMetricsFactory(registry)).build();
         SpawnManager[] manager = new SpawnManager[1];
@@ -120,8 +122,32 @@ public final class Main {
         }));
     }
 
-    /** Micrometer's JVM and process meters: memory, GC pauses, threads, classes, CPU, uptime, open files. */
+    /** The Prometheus registry: the REST API's meters bounded and bucketed, and the JVM's and the process's meters. */
+    static PrometheusMeterRegistry registry() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        HttpMetrics.configure(registry);
+        bindJvm(registry);
+        return registry;
+    }
+
+    /**
+     * Micrometer's JVM and process meters: memory, GC pauses, threads, classes, CPU, uptime, open files. Two of its
+     * names break Prometheus's rules (promtool check metrics): the process's CPU time in "ns" is given in seconds
+     * instead (process_cpu_seconds_total, as Prometheus's own clients name it), and the gauge of CPUs must not end
+     * in _count (system_cpus).
+     */
     private static void bindJvm(MeterRegistry registry) {
+        registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")))
+                .meterFilter(new MeterFilter() {
+                    @Override
+                    public Meter.Id map(Meter.Id id) {
+                        return id.getName().equals("system.cpu.count") ? id.withName("system.cpus") : id;
+                    }
+                });
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            FunctionCounter.builder("process.cpu", os, o -> o.getProcessCpuTime() / 1e9).baseUnit("seconds")
+                    .description("The CPU time used by the service's process").register(registry);
+        }
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry); // listens for the life of the process, like the service
         new JvmThreadMetrics().bindTo(registry);
