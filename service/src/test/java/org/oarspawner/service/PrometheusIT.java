@@ -161,7 +161,9 @@ class PrometheusIT {
             String expr = q.substituted(vars.get("instance"), vars.get("cluster"), RATE_INTERVAL);
             JsonArray series = prom.queryRange(expr, t0, end, 2);
             results.put(q.title() + " " + q.refId(), series);
-            System.out.printf("[panel %d] %s %s: %d series <- %s%n", q.panel(), q.title(), q.refId(), series.size(), expr);
+            double max = series.stream().flatMap(x -> ((JsonObject) x).getJsonArray("values").stream())
+                    .mapToDouble(v -> Double.parseDouble(((JsonArray) v).getString(1))).filter(Double::isFinite).max().orElse(Double.NaN);
+            System.out.printf("[panel %d] %s %s: %d series, max %.4g <- %s%n", q.panel(), q.title(), q.refId(), series.size(), max, expr);
             if (series.isEmpty()) {
                 empty.add(q.title() + " " + q.refId() + ": " + expr);
             }
