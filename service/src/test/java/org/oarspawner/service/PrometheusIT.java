@@ -103,6 +103,10 @@ class PrometheusIT {
         Sshd.stop();
         try {
             firing = waitForAlert(prom, a -> a.getString("state").equals("firing"), 240);
+            JsonArray down = prom.queryRange("oarspawner_frontend_up{cluster=\"cpu\"} == 0", stopped, firing, 1);
+            assertThat(down).as("frontend_up{cpu} went to 0").isNotEmpty();
+            System.out.printf("[prometheus] sshd stopped -> frontend_up{cpu} 0 in Prometheus after %.0f s%n",
+                    Double.parseDouble(down.getJsonObject(0).getJsonArray("values").getJsonArray(0).getValue(0).toString()) - stopped);
             List<JsonObject> alerts = prom.alerts();
             System.out.println("[prometheus] alerts while sshd is stopped: " + alerts.stream()
                     .map(a -> a.getJsonObject("labels").getString("alertname") + "{" + a.getJsonObject("labels").getString("cluster")
