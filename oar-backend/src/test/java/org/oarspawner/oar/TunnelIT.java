@@ -10,8 +10,11 @@ import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntSupplier;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,6 +25,7 @@ import org.oarspawner.spi.JobRef;
 import org.oarspawner.spi.JobRequest;
 import org.oarspawner.spi.JobState;
 import org.oarspawner.spi.SchedulerException;
+import org.oarspawner.spi.SchedulerMetrics;
 import org.oarspawner.spi.SpawnKey;
 
 /** Issue 8, item 7: ssh-tunnel reachability opens one tunnel per job, however many ask at once, and every end closes it. */
@@ -29,12 +33,27 @@ import org.oarspawner.spi.SpawnKey;
 class TunnelIT {
     private Vertx vertx;
     private OarScheduler s;
+    /** The tunnels_open meter's reading, as the scheduler gave it to its metrics. */
+    private final Map<String, IntSupplier> tunnelsOpen = new ConcurrentHashMap<>();
 
     @BeforeEach
     void setUp(Vertx vertx) {
         this.vertx = vertx;
         s = new OarScheduler(vertx, LocalCluster.names("tunnel"), List.of(LocalCluster.cluster("cpu", Identity.SERVICE_ACCOUNT,
-                OarClusterConfig.Reachability.SSH_TUNNEL)), 16);
+                OarClusterConfig.Reachability.SSH_TUNNEL)), 16, new SchedulerMetrics() {
+                    @Override
+                    public void command(String cluster, Command command, Outcome outcome, Duration duration) {
+                    }
+
+                    @Override
+                    public void reconnected(String cluster) {
+                    }
+
+                    @Override
+                    public void tunnelsOpen(String cluster, IntSupplier open) {
+                        tunnelsOpen.put(cluster, open);
+                    }
+                });
     }
 
     @AfterEach
@@ -52,6 +71,7 @@ class TunnelIT {
         Endpoint e = LocalCluster.waitForEndpoint(s, job, r.key());
         await(s.ping("cpu"));
         assertThat(s.forwardings("cpu")).isZero();
+        assertThat(tunnelsOpen.get("cpu").getAsInt()).isZero();
 
         // Eight at once, in one turn of one context, as a readiness check and the route keeper may ask together.
         CompletableFuture<List<Future<String>>> asked = new CompletableFuture<>();
@@ -61,6 +81,7 @@ class TunnelIT {
                 Set.copyOf(urls).size(), s.forwardings("cpu"));
         assertThat(Set.copyOf(urls)).hasSize(1);
         assertThat(s.forwardings("cpu")).isEqualTo(1);
+        assertThat(tunnelsOpen.get("cpu").getAsInt()).isEqualTo(1);
         assertThat(LocalCluster.get(urls.get(0) + "/").statusCode()).isEqualTo(200);
         assertThat(await(s.reach(job, e))).isEqualTo(urls.get(0));
         assertThat(s.forwardings("cpu")).isEqualTo(1);
@@ -69,6 +90,7 @@ class TunnelIT {
         LocalCluster.cancelAndWait(s, job);
         await(s.cleanUp(job, r.key()));
         assertThat(s.forwardings("cpu")).isZero();
+        assertThat(tunnelsOpen.get("cpu").getAsInt()).isZero();
         // A reach() that comes late opens none again.
         assertThatThrownBy(() -> await(s.reach(job, e))).isInstanceOf(SchedulerException.class).hasMessageContaining("has ended");
         assertThat(s.forwardings("cpu")).isZero();

@@ -1,6 +1,7 @@
 package org.oarspawner.service;
 
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
@@ -19,6 +20,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -148,6 +150,11 @@ public final class Main {
             FunctionCounter.builder("process.cpu", os, o -> o.getProcessCpuTime() / 1e9).baseUnit("seconds")
                     .description("The CPU time used by the service's process").register(registry);
         }
+        Path status = Path.of("/proc/self/status");
+        if (Files.isReadable(status)) {
+            Gauge.builder("process.resident.memory", () -> residentBytes(status)).baseUnit("bytes")
+                    .description("The service's resident set size (VmRSS of /proc/self/status)").register(registry);
+        }
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry); // listens for the life of the process, like the service
         new JvmThreadMetrics().bindTo(registry);
@@ -155,6 +162,15 @@ public final class Main {
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
+    }
+
+    private static double residentBytes(Path status) {
+        try {
+            return Files.readAllLines(status).stream().filter(l -> l.startsWith("VmRSS:")).findFirst()
+                    .map(l -> Double.parseDouble(l.replaceAll("[^0-9]", "")) * 1024).orElse(Double.NaN);
+        } catch (java.io.IOException | NumberFormatException e) {
+            return Double.NaN;
+        }
     }
 
     /**

@@ -34,7 +34,8 @@ class MetricsScrapeIT {
     private static final List<String> PER_CLUSTER = List.of("oarspawner_frontend_up", "oarspawner_poll_last_success_timestamp_seconds",
             "oarspawner_routes_expected", "oarspawner_routes_present", "oarspawner_tunnels_open");
     private static final List<String> JVM = List.of("jvm_memory_used_bytes{area=\"heap\"", "jvm_threads_live_threads ",
-            "process_cpu_usage ", "process_uptime_seconds ", "process_files_open_files ", "jvm_classes_loaded_classes ");
+            "process_cpu_usage ", "process_uptime_seconds ", "process_files_open_files ", "jvm_classes_loaded_classes ",
+            "process_resident_memory_bytes ", "process_cpu_seconds_total ");
     private static final String SERVER_ROUTE = "/api/v1/users/:user/servers/:name";
     /** Every value the route label may take: the routes of the code, whatever the requests. */
     private static final Set<String> ROUTES = Set.of(SERVER_ROUTE, SERVER_ROUTE + "/events", "/api/v1/servers", "/api/v1/profiles",
@@ -66,6 +67,7 @@ class MetricsScrapeIT {
             assertThat(svc.call("GET", "/zzz-nowhere/mallory", null).statusCode()).isEqualTo(404);
             assertThat(svc.call("BREW", "/api/v1/users/mallory/servers/x", null).statusCode()).isGreaterThanOrEqualTo(400);
             assertThat(svc.call("GET", "/api/v1/users/mallory/servers/x", svc.user("trudy"), null).statusCode()).isEqualTo(403);
+            assertThat(svc.jobsInOar("mallory", null) + svc.jobsInOar("alice", null)).as("jobs made by the refused requests").isZero();
 
             HttpResponse<String> put = svc.call("PUT", "/api/v1/users/alice/servers/scrape7",
                     ServiceProcess.body("cpu", 0, LocalCluster.HTTP_SERVER));

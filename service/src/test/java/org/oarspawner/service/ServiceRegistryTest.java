@@ -38,7 +38,7 @@ class ServiceRegistryTest {
             }
             System.gc();
             String scrape = registry.scrape();
-            assertThat(scrape).contains("\nprocess_cpu_seconds_total ", "\nsystem_cpus ", "\njvm_gc_pause_seconds_count{",
+            assertThat(scrape).contains("\nprocess_cpu_seconds_total ", "\nsystem_cpus ", "\nprocess_resident_memory_bytes ", "\njvm_gc_pause_seconds_count{",
                     "\nvertx_http_server_response_time_seconds_bucket{code=\"200\",method=\"GET\",route=\"/api/v1/users/:user/servers/:name\",le=\"0.005\"} ");
             assertThat(scrape).doesNotContain("process_cpu_time_ns", "system_cpu_count", "alice");
             assertThat(Promtool.checkMetrics(scrape)).isEmpty();

@@ -57,7 +57,6 @@ public final class ApiServer {
     private final SpawnRequests requests;
     private final ApiAuth auth;
     private final EventStream events;
-    private final ReadinessCache readiness;
 
     public ApiServer(Vertx vertx, ServiceConfig config, SpawnManager spawns, Scheduler scheduler, PrometheusMeterRegistry registry) {
         this.vertx = vertx;
@@ -68,8 +67,6 @@ public final class ApiServer {
         this.requests = new SpawnRequests(config);
         this.auth = new ApiAuth(config.jwt(), Clock.systemUTC());
         this.events = new EventStream(vertx, spawns);
-        // The manager's ping is shared with its idle pings: the frontend sees at most one per tick in all.
-        this.readiness = new ReadinessCache(spawns::ping, config.pollTick(), Clock.systemUTC());
     }
 
     public Future<HttpServer> start() {
@@ -210,7 +207,8 @@ public final class ApiServer {
     }
 
     private void ready(RoutingContext rc) {
-        List<Future<Void>> pings = readiness.check(scheduler.clusters());
+        // Anyone may call this: the manager pings each frontend at most once per tick, whoever asks.
+        List<Future<Void>> pings = scheduler.clusters().stream().map(spawns::ping).toList();
         Future.join(pings).onComplete(x -> {
             JsonObject clusters = new JsonObject();
             boolean up = true;

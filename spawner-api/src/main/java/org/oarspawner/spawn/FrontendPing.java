@@ -6,18 +6,20 @@ import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.Predicate;
-import org.oarspawner.spi.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The one way the service pings a cluster's frontend: at most once per {@code gap} (the poll tick) per cluster,
- * whoever asks (/health/ready, and this class's own timer). Every {@link #IDLE_EVERY} a cluster with nothing to poll
- * is pinged, so that its frontend's health and its last refresh stay known with one command per 15 s, whatever the
- * number of spawns; a cluster with jobs to poll is refreshed by its polls instead.
+ * whoever asks (/health/ready, which anyone may call, and this class's own timer). A request during a ping shares it;
+ * a result younger than the gap, success or failure, is answered from here. Every {@link #IDLE_EVERY} a cluster with
+ * nothing to poll is pinged, so that its frontend's health and its last refresh stay known with one command per 15 s,
+ * whatever the number of spawns; a cluster with jobs to poll is refreshed by its polls instead.
  */
 final class FrontendPing {
     private static final Logger LOG = LoggerFactory.getLogger(FrontendPing.class);
@@ -26,7 +28,8 @@ final class FrontendPing {
     private record Last(Future<Void> ping, Instant started) {
     }
 
-    private final Scheduler scheduler;
+    private final List<String> clusters;
+    private final Function<String, Future<Void>> pinger;
     private final LifecycleMetrics metrics;
     private final Clock clock;
     private final Duration gap;
@@ -36,11 +39,14 @@ final class FrontendPing {
     private long timer = -1;
 
     /**
+     * @param pinger  pings a cluster's frontend (the scheduler's ping)
      * @param context the manager's context, where {@code idle} is asked
      * @param idle    whether a cluster has nothing to poll
      */
-    FrontendPing(Scheduler scheduler, LifecycleMetrics metrics, Clock clock, Duration gap, Context context, Predicate<String> idle) {
-        this.scheduler = scheduler;
+    FrontendPing(List<String> clusters, Function<String, Future<Void>> pinger, LifecycleMetrics metrics, Clock clock, Duration gap,
+                 Context context, Predicate<String> idle) {
+        this.clusters = List.copyOf(clusters);
+        this.pinger = pinger;
         this.metrics = metrics;
         this.clock = clock;
         this.gap = gap;
@@ -51,7 +57,7 @@ final class FrontendPing {
     /** Pings idle clusters a tick after start, then every {@code every}; call on the manager's context. */
     void start(Vertx vertx, Duration first, Duration every) {
         timer = vertx.setPeriodic(Math.max(1, first.toMillis()), every.toMillis(), id -> {
-            for (String cluster : scheduler.clusters()) {
+            for (String cluster : clusters) {
                 if (idle.test(cluster)) {
                     ping(cluster).onFailure(e -> LOG.debug("event=idle_ping_failed cluster={} error=\"{}\"", cluster, e.getMessage()));
                 }
@@ -76,7 +82,7 @@ final class FrontendPing {
     private Future<Void> start(String cluster) {
         Future<Void> f;
         try {
-            f = scheduler.ping(cluster);
+            f = pinger.apply(cluster);
         } catch (RuntimeException e) {
             f = Future.failedFuture(e);
         }

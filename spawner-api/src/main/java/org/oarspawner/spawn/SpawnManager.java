@@ -94,7 +94,7 @@ public final class SpawnManager implements AutoCloseable {
         this.prober = new ReadinessProber(vertx, scheduler, clock, tick, startTimeout, this::listening, this::ready, this::startTimedOut,
                 this::endpointRefused);
         this.routes = new RouteKeeper(scheduler, routes, baseUrl, spawns::values, this.metrics);
-        this.pings = new FrontendPing(scheduler, this.metrics, clock, tick, context, poller::idle);
+        this.pings = new FrontendPing(scheduler.clusters(), scheduler::ping, this.metrics, clock, tick, context, poller::idle);
         this.cancels = new Canceller(scheduler, this::cleanUpAndSettle);
         context.runOnContext(v -> {
             poller.start(vertx, tick);

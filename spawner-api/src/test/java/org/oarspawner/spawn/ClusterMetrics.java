@@ -8,8 +8,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.oarspawner.metrics.SpawnMetrics;
 
-/** Records the per-cluster meters a test looks at: each refresh from OAR, and the last routes expected/present. */
+/** Records the per-cluster meters a test looks at: each poll, each refresh from OAR, the last routes expected/present. */
 final class ClusterMetrics implements SpawnMetrics {
+    final List<String> polls = new CopyOnWriteArrayList<>();
     final List<String> refreshed = new CopyOnWriteArrayList<>();
     final List<Instant> refreshedAt = new CopyOnWriteArrayList<>();
     /** cluster: "expected/present" at the last check. */
@@ -40,5 +41,6 @@ final class ClusterMetrics implements SpawnMetrics {
 
     @Override
     public void polled(String cluster) {
+        polls.add(cluster);
     }
 }

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.oarspawner.metrics.SpawnMetrics;
 import org.oarspawner.spi.JobStatus;
 import org.oarspawner.spi.SpawnKey;
 
@@ -16,32 +15,9 @@ class ClusterPollerTest {
     private final FakeScheduler oar = new FakeScheduler(clock);
     private final List<Spawn> spawns = new ArrayList<>();
     private final List<Map<Long, JobStatus>> answers = new ArrayList<>();
-    private final List<String> polls = new ArrayList<>();
-    private final SpawnMetrics counting = new RecordingMetrics(polls);
-    private final ClusterMetrics refreshes = new ClusterMetrics();
-    private final ClusterPoller poller = new ClusterPoller(oar, new LifecycleMetrics(new SpawnMetrics() {
-        @Override
-        public void spawnFinished(String cluster, Status status, java.time.Duration duration) {
-        }
-
-        @Override
-        public void queueWait(String cluster, java.time.Duration duration) {
-        }
-
-        @Override
-        public void runningToReady(String cluster, java.time.Duration duration) {
-        }
-
-        @Override
-        public void polled(String cluster) {
-            counting.polled(cluster);
-        }
-
-        @Override
-        public void refreshed(String cluster, Instant at) {
-            refreshes.refreshed(cluster, at);
-        }
-    }, clock), () -> spawns,
+    private final ClusterMetrics recorded = new ClusterMetrics();
+    private final List<String> polls = recorded.polls;
+    private final ClusterPoller poller = new ClusterPoller(oar, new LifecycleMetrics(recorded, clock), () -> spawns,
             s -> !s.state.isFinal(), (cluster, tracked, statuses) -> answers.add(statuses));
 
     private Spawn spawn(String cluster, String server, SpawnState state) {
@@ -100,12 +76,12 @@ class ClusterPollerTest {
         assertThat(poller.idle("cpu")).isFalse();
         assertThat(poller.idle("gpu")).isTrue();
         poller.tick("cpu");
-        assertThat(refreshes.refreshed).containsExactly("cpu");
-        assertThat(refreshes.refreshedAt).containsExactly(clock.instant());
+        assertThat(recorded.refreshed).containsExactly("cpu");
+        assertThat(recorded.refreshedAt).containsExactly(clock.instant());
         oar.holdStatus = true;
         poller.tick("cpu");
         oar.pendingStatus.fail(new RuntimeException("connection reset"));
-        assertThat(refreshes.refreshed).containsExactly("cpu");
+        assertThat(recorded.refreshed).containsExactly("cpu");
     }
 
     @Test
@@ -128,25 +104,5 @@ class ClusterPollerTest {
         poller.tick("cpu");
         assertThat(oar.statusCalls).isEmpty();
         assertThat(polls).isEmpty();
-    }
-
-    /** Counts polls; the other meters are LifecycleMetricsTest's. */
-    record RecordingMetrics(List<String> polls) implements SpawnMetrics {
-        @Override
-        public void spawnFinished(String cluster, Status status, java.time.Duration duration) {
-        }
-
-        @Override
-        public void queueWait(String cluster, java.time.Duration duration) {
-        }
-
-        @Override
-        public void runningToReady(String cluster, java.time.Duration duration) {
-        }
-
-        @Override
-        public void polled(String cluster) {
-            polls.add(cluster);
-        }
     }
 }
