@@ -210,7 +210,8 @@ class PrometheusIT {
         rest.forEach(s -> routes.add(((JsonObject) s).getJsonObject("metric").getString("route", "")));
         assertThat(routes).contains("/api/v1/users/:user/servers/:name").noneMatch(route -> route.contains("alice"));
         assertThat(new RangeSeries(r.get("REST latency p99 by route A")).max(m -> true)).isPositive();
-        assertThat(new RangeSeries(r.get("JVM heap A")).max(m -> true)).isPositive();
+        assertThat(new RangeSeries(r.get("JVM heap and process memory A")).max(m -> true)).isPositive();
+        assertThat(new RangeSeries(r.get("JVM heap and process memory D")).max(m -> true)).as("RSS").isPositive();
         assertThat(new RangeSeries(r.get("JVM threads A")).max(m -> true)).isPositive();
         assertThat(r.get("annotation oarspawner alerts -")).as("the firing alert as an annotation").isNotEmpty();
     }
