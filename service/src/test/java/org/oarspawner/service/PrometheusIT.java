@@ -36,6 +36,7 @@ class PrometheusIT {
              ServiceProcess service = new ServiceProcess(ServiceProcess.freshInstance("prom"), ServiceProcess.managing(chp)).start();
              PrometheusServer prom = new PrometheusServer("127.0.0.1:" + service.port)) {
             ServiceProcess.waitUntil(() -> prom.targetHealth().equals("up"), "prometheus scrapes the service");
+            assertTheClusterIsIdle();
             runSpawns(service);
             Outage outage = stopFrontendUntilTheAlertFires(prom);
             // The service's spawns came through the outage.
@@ -63,6 +64,24 @@ class PrometheusIT {
                 failure.addSuppressed(e);
             }
         }
+    }
+
+    /**
+     * The run needs the nodes to itself (someone else's job would queue its spawns): it waits up to 60 s for jobs
+     * still ending (an earlier test's), then names those left.
+     */
+    private static void assertTheClusterIsIdle() throws InterruptedException {
+        JsonObject busy = new JsonObject();
+        for (long deadline = now() + 60; now() < deadline; Thread.sleep(1000)) {
+            String out = LocalCluster.run("oarstat", "-J", "--sql",
+                    "state in ('Waiting','toLaunch','Launching','Running','Hold','Suspended','Finishing')");
+            busy = out.isBlank() ? new JsonObject() : new JsonObject(out);
+            if (busy.isEmpty()) {
+                return;
+            }
+        }
+        throw new AssertionError("jobs not of this test hold the cluster (deploy/cluster/clear-jobs.sh clears them): "
+                + busy.fieldNames());
     }
 
     /** Successes on cpu and gpu, a spawn queued behind a full GPU node, a cancel while queued, an admission refusal. */
