@@ -6,22 +6,11 @@
 // A graph URL (/classic/graph?g0.expr=...&g0.tab=0) is saved once its chart is drawn; on the alerts page
 // (/classic/alerts) every firing alert is opened and the annotations shown. Prints one line per picture; any failure
 // exits 1 with the picture's name.
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { checkArgs, launchChromium } from './chromium.mjs';
 
 const [out, ...pairs] = process.argv.slice(2);
-if (!out || pairs.length === 0 || pairs.length % 2 !== 0) {
-  console.error('usage: node prometheus-pages.mjs OUT_DIR NAME.png URL [NAME.png URL ...]');
-  process.exit(2);
-}
-mkdirSync(out, { recursive: true });
-
-// No background networking: this machine's network is closed, and Chromium would keep knocking.
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+checkArgs(out && pairs.length > 0 && pairs.length % 2 === 0, 'node prometheus-pages.mjs OUT_DIR NAME.png URL [NAME.png URL ...]', out);
+const browser = await launchChromium();
 let name = 'start';
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

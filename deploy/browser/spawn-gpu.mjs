@@ -6,24 +6,13 @@
 // With --expect-queue (the browser test holds the GPU node first), it waits until the progress page shows the
 // job waiting in OAR's queue, takes the progress screenshot, prints "QUEUED" and waits for a line on stdin
 // (the test then frees the node). Each step prints one line; any failure exits 1 with the step's name.
-import { chromium } from 'playwright-core';
+import { checkArgs, launchChromium } from './chromium.mjs';
 import { createInterface } from 'node:readline';
-import { mkdirSync } from 'node:fs';
 
 const [hub, user, password, out] = process.argv.slice(2);
 const expectQueue = process.argv.includes('--expect-queue');
-if (!hub || !user || !password || !out) {
-  console.error('usage: node spawn-gpu.mjs HUB_URL USER PASSWORD OUT_DIR [--expect-queue]');
-  process.exit(2);
-}
-mkdirSync(out, { recursive: true });
-
-// No background networking: this machine's network is closed, and Chromium would keep knocking.
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+checkArgs(hub && user && password && out, 'node spawn-gpu.mjs HUB_URL USER PASSWORD OUT_DIR [--expect-queue]', out);
+const browser = await launchChromium();
 let step = 'start';
 const t0 = Date.now();
 const done = (what) => console.log(`${what} after ${Date.now() - t0} ms`);

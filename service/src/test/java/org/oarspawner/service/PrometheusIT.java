@@ -4,16 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.URLEncoder;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -29,7 +24,6 @@ import org.oarspawner.proxy.Chp;
  * made some; the alert must have fired and resolved. Screenshots of Prometheus's pages go to service/target/screenshots.
  */
 class PrometheusIT {
-    static final Path SCREENSHOTS = Monitoring.ROOT.resolve("service/target/screenshots");
     static final String ALERT = "OarspawnerFrontendUnreachable";
     /** Grafana's $__rate_interval for a 2 s scrape: max($__interval + scrape interval, 4 x scrape interval). */
     static final String RATE_INTERVAL = "8s";
@@ -37,10 +31,12 @@ class PrometheusIT {
     @Test
     void everyPanelHasDataFromARealRunAndTheFrontendAlertFiresAndResolves() throws Exception {
         long t0 = now();
+        Throwable failure = null;
         try (Chp chp = new Chp();
              ServiceProcess service = new ServiceProcess(ServiceProcess.freshInstance("prom"), ServiceProcess.managing(chp)).start();
              PrometheusServer prom = new PrometheusServer("127.0.0.1:" + service.port)) {
             ServiceProcess.waitUntil(() -> prom.targetHealth().equals("up"), "prometheus scrapes the service");
+            assertTheClusterIsIdle();
             runSpawns(service);
             Outage outage = stopFrontendUntilTheAlertFires(prom);
             // The service's spawns came through the outage.
@@ -50,13 +46,42 @@ class PrometheusIT {
 
             Map<String, JsonArray> results = runEveryDashboardQuery(prom, service.port, t0);
             assertTheRunShows(results);
-            screenshotGraphs(prom, service.port, t0);
+            assertEveryExposedMeterIsDocumented(prom);
+            PrometheusPages.graphs(prom, variables(prom), t0);
             System.out.printf("[prometheus] sshd stopped -> %s firing after %d s, resolved %d s after sshd started "
                     + "(%d s after it stopped); the whole test took %d s%n", ALERT, outage.firing - outage.stopped,
                     outage.resolved - outage.started, outage.resolved - outage.stopped, now() - t0);
+        } catch (Throwable t) {
+            failure = t;
+            throw t;
         } finally {
-            Sshd.ensureRunning();
+            try {
+                Sshd.ensureRunning();
+            } catch (AssertionError e) {
+                if (failure == null) {
+                    throw e;
+                }
+                failure.addSuppressed(e);
+            }
         }
+    }
+
+    /**
+     * The run needs the nodes to itself (someone else's job would queue its spawns): it waits up to 60 s for jobs
+     * still ending (an earlier test's), then names those left.
+     */
+    private static void assertTheClusterIsIdle() throws InterruptedException {
+        JsonObject busy = new JsonObject();
+        for (long deadline = now() + 60; now() < deadline; Thread.sleep(1000)) {
+            String out = LocalCluster.run("oarstat", "-J", "--sql",
+                    "state in ('Waiting','toLaunch','Launching','Running','Hold','Suspended','Finishing')");
+            busy = out.isBlank() ? new JsonObject() : new JsonObject(out);
+            if (busy.isEmpty()) {
+                return;
+            }
+        }
+        throw new AssertionError("jobs not of this test hold the cluster (deploy/cluster/clear-jobs.sh clears them): "
+                + busy.fieldNames());
     }
 
     /** Successes on cpu and gpu, a spawn queued behind a full GPU node, a cancel while queued, an admission refusal. */
@@ -74,11 +99,12 @@ class PrometheusIT {
         Thread.sleep(4000); // the queued spawn waits a few seconds more, then the node is freed
         assertThat(service.call("DELETE", "/api/v1/users/bob/servers/fill", null).statusCode()).isEqualTo(202);
         service.waitFor("alice", "queued", s -> s.getString("state").equals("ready"));
-        created(service, "alice", "devel", ServiceProcess.body("cpu", 0, LocalCluster.HTTP_SERVER)
-                .put("types", new JsonArray().add("devel")).put("walltime", "1:00"));
-        JsonObject refused = service.waitFor("alice", "devel", s -> s.getString("state").equals("failed"));
-        assertThat(refused.getString("failure")).isEqualTo("rejected");
-        assertThat(refused.getString("message")).contains("00:30:00");
+        // OAR's admission rule refuses a devel job over 00:30:00: the PUT answers 422 with OAR's message.
+        HttpResponse<String> refused = service.call("PUT", "/api/v1/users/alice/servers/devel", ServiceProcess.body("cpu", 0,
+                LocalCluster.HTTP_SERVER).put("types", new JsonArray().add("devel")).put("walltime", "1:00"));
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(422);
+        assertThat(new JsonObject(refused.body()).getString("code")).isEqualTo("rejected_by_oar");
+        assertThat(refused.body()).contains("devel jobs may not exceed a walltime of 00:30:00");
     }
 
     private static void created(ServiceProcess service, String user, String name, JsonObject body) throws Exception {
@@ -96,6 +122,10 @@ class PrometheusIT {
         Sshd.stop();
         try {
             firing = waitForAlert(prom, a -> a.getString("state").equals("firing"), 240);
+            JsonArray down = prom.queryRange("oarspawner_frontend_up{cluster=\"cpu\"} == 0", stopped, firing, 1);
+            assertThat(down).as("frontend_up{cpu} went to 0").isNotEmpty();
+            System.out.printf("[prometheus] sshd stopped -> frontend_up{cpu} 0 in Prometheus after %.0f s%n",
+                    Double.parseDouble(down.getJsonObject(0).getJsonArray("values").getJsonArray(0).getValue(0).toString()) - stopped);
             List<JsonObject> alerts = prom.alerts();
             System.out.println("[prometheus] alerts while sshd is stopped: " + alerts.stream()
                     .map(a -> a.getJsonObject("labels").getString("alertname") + "{" + a.getJsonObject("labels").getString("cluster")
@@ -108,7 +138,7 @@ class PrometheusIT {
             assertThat(alerts).filteredOn(a -> a.getJsonObject("labels").getString("alertname").equals(ALERT))
                     .allSatisfy(a -> assertThat(a.getJsonObject("annotations").getString("runbook_url"))
                             .isEqualTo("docs/operations.md#oarspawnerfrontendunreachable"));
-            screenshot(List.of("prometheus-alert-firing.png", prom.base() + "/classic/alerts"));
+            PrometheusPages.save(List.of("prometheus-alert-firing.png", prom.base() + "/classic/alerts"));
         } finally {
             Sshd.start();
         }
@@ -136,7 +166,7 @@ class PrometheusIT {
     }
 
     /** Grafana's substitution of the variables with "All" selected, the values taken as its label_values() would. */
-    private static Map<String, String> variables(PrometheusServer prom) throws Exception {
+    static Map<String, String> variables(PrometheusServer prom) throws Exception {
         List<String> instances = prom.labelValues("instance", "oarspawner_polls_total");
         List<String> clusters = prom.labelValues("cluster", "oarspawner_polls_total");
         assertThat(instances).hasSize(1);
@@ -154,7 +184,9 @@ class PrometheusIT {
             String expr = q.substituted(vars.get("instance"), vars.get("cluster"), RATE_INTERVAL);
             JsonArray series = prom.queryRange(expr, t0, end, 2);
             results.put(q.title() + " " + q.refId(), series);
-            System.out.printf("[panel %d] %s %s: %d series <- %s%n", q.panel(), q.title(), q.refId(), series.size(), expr);
+            double max = series.stream().flatMap(x -> ((JsonObject) x).getJsonArray("values").stream())
+                    .mapToDouble(v -> Double.parseDouble(((JsonArray) v).getString(1))).filter(Double::isFinite).max().orElse(Double.NaN);
+            System.out.printf("[panel %d] %s %s: %d series, max %.4g <- %s%n", q.panel(), q.title(), q.refId(), series.size(), max, expr);
             if (series.isEmpty()) {
                 empty.add(q.title() + " " + q.refId() + ": " + expr);
             }
@@ -165,111 +197,54 @@ class PrometheusIT {
 
     /** Where the run made data, the panels show it. */
     private static void assertTheRunShows(Map<String, JsonArray> r) {
-        Series spawns = new Series(r.get("Spawns by state and cluster A"));
+        RangeSeries spawns = new RangeSeries(r.get("Spawns by state and cluster A"));
         assertThat(spawns.max(m -> m.getString("state").equals("ready") && m.getString("cluster").equals("cpu"))).isPositive();
         assertThat(spawns.max(m -> m.getString("state").equals("ready") && m.getString("cluster").equals("gpu"))).isPositive();
         assertThat(spawns.max(m -> m.getString("state").equals("queued"))).as("queued").isPositive();
         assertThat(spawns.max(m -> m.getString("state").equals("stopped"))).as("the cancel").isPositive();
-        assertThat(new Series(r.get("Spawn duration, successes (heatmap) A")).max(m -> true)).isPositive();
-        Series duration = new Series(r.get("Spawn duration p50 / p95, successes B"));
+        assertThat(new RangeSeries(r.get("Spawn duration, successes (heatmap) A")).max(m -> true)).isPositive();
+        RangeSeries duration = new RangeSeries(r.get("Spawn duration p50 / p95, successes B"));
         assertThat(duration.max(m -> m.getString("cluster").equals("cpu"))).isPositive();
         assertThat(duration.max(m -> m.getString("cluster").equals("gpu"))).isPositive();
-        assertThat(new Series(r.get("Failed spawns by reason A")).max(m -> m.getString("status").equals("rejected")
+        assertThat(new RangeSeries(r.get("Failed spawns by reason A")).max(m -> m.getString("status").equals("rejected")
                 && m.getString("cluster").equals("cpu"))).as("the admission refusal").isPositive();
-        assertThat(new Series(r.get("Queue wait p50 / p95 B")).max(m -> m.getString("cluster").equals("gpu")))
+        assertThat(new RangeSeries(r.get("Queue wait p50 / p95 B")).max(m -> m.getString("cluster").equals("gpu")))
                 .as("the queued spawn's wait").isGreaterThanOrEqualTo(4);
-        assertThat(new Series(r.get("Running → ready p50 / p95 B")).max(m -> true)).isPositive();
-        Series commands = new Series(r.get("OAR commands by command and outcome A"));
+        assertThat(new RangeSeries(r.get("Running → ready p50 / p95 B")).max(m -> true)).isPositive();
+        RangeSeries commands = new RangeSeries(r.get("OAR commands by command and outcome A"));
         assertThat(commands.max(m -> m.getString("command").equals("oarsub") && m.getString("outcome").equals("success"))).isPositive();
         assertThat(commands.max(m -> m.getString("command").equals("oardel") && m.getString("outcome").equals("success")))
                 .as("the cancel's oardel").isPositive();
-        assertThat(new Series(r.get("OAR command failures A")).max(m -> true)).as("commands failed in the outage").isPositive();
-        assertThat(new Series(r.get("OAR command latency p95 A")).max(m -> m.getString("command").equals("oarstat"))).isPositive();
-        Series up = new Series(r.get("Frontend up A"));
+        assertThat(new RangeSeries(r.get("OAR command failures A")).max(m -> true)).as("commands failed in the outage").isPositive();
+        assertThat(new RangeSeries(r.get("OAR command latency p95 A")).max(m -> m.getString("command").equals("oarstat"))).isPositive();
+        RangeSeries up = new RangeSeries(r.get("Frontend up A"));
         assertThat(up.min(m -> m.getString("cluster").equals("cpu"))).isZero();
         assertThat(up.last(m -> m.getString("cluster").equals("cpu"))).isEqualTo(1);
-        assertThat(new Series(r.get("Poll age A")).max(m -> m.getString("cluster").equals("cpu"))).isGreaterThan(60);
-        assertThat(new Series(r.get("SSH reconnects A")).max(m -> true)).as("reconnects after the outage").isPositive();
-        assertThat(new Series(r.get("Proxy routes: expected and present A")).max(m -> true)).isPositive();
-        assertThat(new Series(r.get("Proxy routes: expected and present B")).max(m -> true)).isPositive();
+        assertThat(new RangeSeries(r.get("Poll age A")).max(m -> m.getString("cluster").equals("cpu"))).isGreaterThan(60);
+        assertThat(new RangeSeries(r.get("SSH reconnects A")).max(m -> true)).as("reconnects after the outage").isPositive();
+        assertThat(new RangeSeries(r.get("Proxy routes: expected and present A")).max(m -> true)).isPositive();
+        assertThat(new RangeSeries(r.get("Proxy routes: expected and present B")).max(m -> true)).isPositive();
         JsonArray rest = r.get("REST requests by route and status A");
         List<String> routes = new ArrayList<>();
         rest.forEach(s -> routes.add(((JsonObject) s).getJsonObject("metric").getString("route", "")));
         assertThat(routes).contains("/api/v1/users/:user/servers/:name").noneMatch(route -> route.contains("alice"));
-        assertThat(new Series(r.get("REST latency p99 by route A")).max(m -> true)).isPositive();
-        assertThat(new Series(r.get("JVM heap A")).max(m -> true)).isPositive();
-        assertThat(new Series(r.get("JVM threads A")).max(m -> true)).isPositive();
+        assertThat(new RangeSeries(r.get("REST latency p99 by route A")).max(m -> true)).isPositive();
+        assertThat(new RangeSeries(r.get("JVM heap and process memory A")).max(m -> true)).isPositive();
+        assertThat(new RangeSeries(r.get("JVM heap and process memory D")).max(m -> true)).as("RSS").isPositive();
+        assertThat(new RangeSeries(r.get("JVM threads A")).max(m -> true)).isPositive();
         assertThat(r.get("annotation oarspawner alerts -")).as("the firing alert as an annotation").isNotEmpty();
     }
 
-    /** The values of a query_range result, NaN and infinities left out. */
-    record Series(JsonArray result) {
-        private List<Double> values(Predicate<JsonObject> metric) {
-            List<Double> out = new ArrayList<>();
-            for (Object s : result) {
-                JsonObject series = (JsonObject) s;
-                if (metric.test(series.getJsonObject("metric"))) {
-                    for (Object v : series.getJsonArray("values")) {
-                        double d = Double.parseDouble(((JsonArray) v).getString(1));
-                        if (Double.isFinite(d)) {
-                            out.add(d);
-                        }
-                    }
-                }
-            }
-            assertThat(out).as("values in " + result.encode().substring(0, Math.min(300, result.encode().length()))).isNotEmpty();
-            return out;
+    /** The runbook's metrics reference names every meter that the real scrape exposes (Prometheus's own aside). */
+    private static void assertEveryExposedMeterIsDocumented(PrometheusServer prom) throws Exception {
+        String reference = RunbookTest.sections().get("metrics-reference");
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (String name : prom.labelValues("__name__", "{job=\"oarspawner\"}")) {
+            names.add(name.replaceAll("_(bucket|count|sum|max|created)$", ""));
         }
-
-        double max(Predicate<JsonObject> metric) {
-            return values(metric).stream().mapToDouble(Double::doubleValue).max().orElseThrow();
-        }
-
-        double min(Predicate<JsonObject> metric) {
-            return values(metric).stream().mapToDouble(Double::doubleValue).min().orElseThrow();
-        }
-
-        double last(Predicate<JsonObject> metric) {
-            List<Double> v = values(metric);
-            return v.get(v.size() - 1);
-        }
-    }
-
-    /** Prometheus's own graph page for the spawn-duration and queue-wait p95 of the dashboard, over the run. */
-    private static void screenshotGraphs(PrometheusServer prom, int port, long t0) throws Exception {
-        Map<String, String> vars = variables(prom);
-        List<String> pairs = new ArrayList<>();
-        long minutes = (now() - t0) / 60 + 1;
-        for (String[] p : new String[][] {{"prometheus-spawn-duration.png", "Spawn duration p50 / p95, successes", "B"},
-            {"prometheus-queue-wait.png", "Queue wait p50 / p95", "B"}}) {
-            Monitoring.Query q = Monitoring.queries(Monitoring.dashboard()).stream()
-                    .filter(x -> x.title().equals(p[1]) && x.refId().equals(p[2])).findFirst().orElseThrow();
-            String expr = q.substituted(vars.get("instance"), vars.get("cluster"), "1m");
-            pairs.add(p[0]);
-            pairs.add(prom.base() + "/classic/graph?g0.expr=" + URLEncoder.encode(expr, StandardCharsets.UTF_8)
-                    + "&g0.tab=0&g0.stacked=0&g0.range_input=" + minutes + "m");
-        }
-        screenshot(pairs);
-    }
-
-    private static void screenshot(List<String> pairs) throws Exception {
-        Files.createDirectories(SCREENSHOTS);
-        List<String> command = new ArrayList<>(List.of("node", Monitoring.ROOT.resolve("deploy/browser/prometheus-pages.mjs").toString(),
-                SCREENSHOTS.toString()));
-        command.addAll(pairs);
-        Path log = Files.createTempFile("prometheus-pages", ".log");
-        Process node = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        boolean ended = node.waitFor(120, TimeUnit.SECONDS);
-        if (!ended) {
-            node.destroyForcibly().waitFor();
-        }
-        String out = Files.readString(log);
-        System.out.println("[browser] " + out.strip());
-        assertThat(ended).as("the browser ended: " + out).isTrue();
-        assertThat(node.exitValue()).as(out).isZero();
-        for (int i = 0; i < pairs.size(); i += 2) {
-            assertThat(Files.size(SCREENSHOTS.resolve(pairs.get(i)))).as(pairs.get(i)).isGreaterThan(10_000);
-        }
+        System.out.println("[prometheus] meters scraped from the service: " + String.join(" ", names));
+        names.removeIf(n -> n.equals("up") || n.startsWith("ALERTS") || n.startsWith("scrape_"));
+        assertThat(names).hasSizeGreaterThan(40).allSatisfy(n -> assertThat(reference).as("metrics reference").contains("`" + n + "`"));
     }
 
     static long now() {

@@ -10,13 +10,16 @@ import java.util.concurrent.TimeUnit;
  */
 final class Sshd {
     static final String START = "/usr/sbin/sshd -o PidFile=/run/sshd-users.pid";
+    /** The listener named in the pid file is alive (sshd retitles itself "sshd: ... [listener]", so no pgrep -f ^...). */
+    static final String ALIVE = "pid=$(cat /run/sshd-users.pid 2>/dev/null) && [ -n \"$pid\" ] && kill -0 \"$pid\" 2>/dev/null"
+            + " && grep -q sshd /proc/\"$pid\"/cmdline";
 
     private Sshd() {
     }
 
     static void stop() throws IOException, InterruptedException {
         sh("pid=$(cat /run/sshd-users.pid) && pkill -9 -P \"$pid\" sshd; kill \"$pid\"; "
-                + "for i in $(seq 50); do pgrep -f '^" + START + "$' >/dev/null || exit 0; sleep 0.1; done; exit 1");
+                + "for i in $(seq 50); do (" + ALIVE + ") || exit 0; sleep 0.1; done; exit 1");
         if (running()) {
             throw new AssertionError("the users' sshd did not stop");
         }
@@ -37,7 +40,7 @@ final class Sshd {
     }
 
     static boolean running() throws IOException, InterruptedException {
-        return sh("pgrep -f '^" + START + "$' >/dev/null") == 0;
+        return sh(ALIVE) == 0;
     }
 
     private static int sh(String script) throws IOException, InterruptedException {
