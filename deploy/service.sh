@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 PID=/run/oarspawner.pid
 LOG=/var/log/oarspawner.log
 CONFIG="${OARSPAWNER_CONFIG:-$PWD/deploy/config/oarspawner.yaml}"
-JAR="${OARSPAWNER_JAR:-$(ls -t service/target/oarspawner-*.jar 2>/dev/null | head -1)}"
+JAR="${OARSPAWNER_JAR:-$(ls -t service/target/oarspawner-*.jar 2>/dev/null | head -1 || true)}"
 running() { [ -f "$PID" ] && kill -0 "$(cat "$PID")" 2>/dev/null; }
 # With the local hub (deploy/hub.sh made its proxy's token), the service keeps that proxy's routes.
 STATE="${OARSPAWNER_DEV_STATE:-/var/lib/oarspawner-dev}"
