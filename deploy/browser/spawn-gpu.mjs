@@ -31,7 +31,13 @@ try {
   step = 'spawn form';
   await page.goto(`${hub}/hub/spawn/${user}`);
   await page.waitForSelector('#oar-cluster');
-  await page.selectOption('#oar-cluster', { label: 'HPC node - GPU' });
+  // The cluster's label carries what it has free now, e.g. "HPC node - GPU (free now: 2 cores; A100: 0 free, V100: 1 free)".
+  const gpuLabel = (await page.locator('#oar-cluster option[value="gpu"]').textContent()).trim();
+  if (!/^HPC node - GPU \(free now: \d+ cores; A100: \d+ free, V100: \d+ free\)$/.test(gpuLabel)) {
+    throw new Error(`the form does not show the GPU cluster's free resources: "${gpuLabel}"`);
+  }
+  done(`form shows "${gpuLabel}"`);
+  await page.selectOption('#oar-cluster', 'gpu');
   await page.fill('#oar-gpus', '1');
   await page.selectOption('#oar-gpumodel', 'A100');
   await page.fill('#oar-walltime', '1:00');
