@@ -141,8 +141,11 @@ public final class OarOutput {
         OarState state = OarState.parse(text(j, "state").orElse(""));
         List<String> nodes = new ArrayList<>();
         j.path("assigned_network_address").forEach(n -> nodes.add(n.asText()));
-        List<String> events = new ArrayList<>();
-        j.path("events").forEach(ev -> events.add(eventType(ev)));
+        // In the order OAR logged them (event_id), which oarstat does not promise: a warning counts only after a change.
+        List<JsonNode> logged = new ArrayList<>();
+        j.path("events").forEach(logged::add);
+        logged.sort(java.util.Comparator.comparingLong(ev -> ev.path("event_id").asLong(0)));
+        List<String> events = logged.stream().map(OarOutput::eventType).collect(Collectors.toList());
         OptionalInt exitStatus = OptionalInt.empty();
         OptionalInt signal = OptionalInt.empty();
         if (j.hasNonNull("exit_code") && !j.get("exit_code").asText().isEmpty()) {
