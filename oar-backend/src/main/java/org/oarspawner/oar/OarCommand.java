@@ -59,8 +59,10 @@ public final class OarCommand {
             words.add("--type");
             words.add(quote(type));
         }
-        if (cluster.checkpoint().toSeconds() > 0) {
+        if (cluster.checkpoint().toSeconds() > 0 && r.walltime().compareTo(cluster.checkpoint()) > 0) {
             // OAR sends SIGUSR2 to the job script this long before the walltime; the script keeps it from the notebook.
+            // A job shorter than the lead is not signalled (OAR would from its first second on, every pass): the
+            // service marks it ending soon by the clock alone.
             words.add("--checkpoint");
             words.add(Long.toString(cluster.checkpoint().toSeconds()));
         }

@@ -57,6 +57,8 @@ class OarCommandTest {
                 b.serviceAccount(), b.userKeys(), b.commands(), b.properties(), b.gpuModelProperty(), b.defaultProject(), b.python(),
                 b.reachability(), b.endpointSpool(), Duration.ofSeconds(90));
         assertThat(new OarCommand(lead).submit(r, "n", "/d")).contains(" --checkpoint 90 ");
+        JobRequest shorter = JobRequest.builder(new SpawnKey("bob", ""), "gpu", "bob").walltime(Duration.ofSeconds(90)).command("x").build();
+        assertThat(new OarCommand(lead).submit(shorter, "n", "/d")).doesNotContain("--checkpoint");
     }
 
     @Test

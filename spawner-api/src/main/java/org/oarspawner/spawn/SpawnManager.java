@@ -257,6 +257,7 @@ public final class SpawnManager implements AutoCloseable {
      */
     public Future<Spawn.View> extendWalltime(SpawnKey key, Duration add) {
         return onContext(() -> {
+            WalltimeChanges.checkAdd(add);
             Spawn s = spawns.get(key);
             if (s == null || s.state.isFinal()) {
                 throw new WalltimeRefusal(s == null ? WalltimeRefusal.Kind.NOT_FOUND : WalltimeRefusal.Kind.NOT_RUNNING,

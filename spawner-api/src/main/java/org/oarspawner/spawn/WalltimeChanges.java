@@ -39,6 +39,13 @@ final class WalltimeChanges {
         this.notes = notes;
     }
 
+    /** An extension adds something: whatever the spawn, a zero or negative one is the request's fault. */
+    static void checkAdd(Duration add) {
+        if (add.isNegative() || add.isZero()) {
+            throw new InvalidFieldException("add", "must be more than 0:00");
+        }
+    }
+
     /** Whether the spawn's job runs: only then may OAR change its walltime. */
     static boolean running(Spawn s) {
         return s.job != null && s.runningAt != null && s.walltime != null
@@ -47,9 +54,7 @@ final class WalltimeChanges {
 
     /** Asks OAR for {@code add} more; fails with {@link WalltimeRefusal} or {@link InvalidFieldException}, nothing sent. */
     Future<Spawn.View> extend(Spawn s, Duration add) {
-        if (add.isNegative() || add.isZero()) {
-            throw new InvalidFieldException("add", "must be more than 0:00");
-        }
+        checkAdd(add);
         if (!running(s)) {
             throw new WalltimeRefusal(WalltimeRefusal.Kind.NOT_RUNNING, "server '" + s.key.server() + "' of user " + s.key.user()
                     + " is " + s.state.name().toLowerCase() + ": only a running session's walltime can be extended");
