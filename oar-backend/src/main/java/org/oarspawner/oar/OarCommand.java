@@ -59,6 +59,13 @@ public final class OarCommand {
             words.add("--type");
             words.add(quote(type));
         }
+        if (cluster.checkpoint().toSeconds() > 0 && r.walltime().compareTo(cluster.checkpoint()) > 0) {
+            // OAR sends SIGUSR2 to the job script this long before the walltime; the script keeps it from the notebook.
+            // A job shorter than the lead is not signalled (OAR would from its first second on, every pass): the
+            // service marks it ending soon by the clock alone.
+            words.add("--checkpoint");
+            words.add(Long.toString(cluster.checkpoint().toSeconds()));
+        }
         words.add("--directory");
         words.add(quote(directory));
         words.add("--stdout");
@@ -130,6 +137,14 @@ public final class OarCommand {
         return quote(cluster.commands().oarstat()) + " -fJ --sql " + quote(where);
     }
 
+    /** A walltime extension: {@code oarwalltime <id> +h:mm:ss}; run it as the job's login ({@link #asUser}). */
+    public String extendWalltime(long id, Duration add) {
+        if (add.toSeconds() <= 0) {
+            throw new IllegalArgumentException("a walltime extension must be positive, got " + add);
+        }
+        return quote(cluster.commands().oarwalltime()) + " " + id + " " + quote("+" + walltime(add));
+    }
+
     public String delete(long id) {
         return quote(cluster.commands().oardel()) + " " + id;
     }
@@ -140,8 +155,7 @@ public final class OarCommand {
     }
 
     static String walltime(Duration d) {
-        long s = d.toSeconds();
-        return String.format("%d:%02d:%02d", s / 3600, (s % 3600) / 60, s % 60);
+        return org.oarspawner.spi.Grammar.walltimeText(d);
     }
 
     String property(JobRequest r) {

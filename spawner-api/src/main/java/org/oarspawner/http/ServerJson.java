@@ -20,6 +20,11 @@ final class ServerJson {
         v.queuePosition().ifPresent(p -> o.put("queuePosition", p));
         v.scheduledStart().ifPresent(t -> o.put("estimatedStart", t.toString()));
         v.walltimeLeft(now).ifPresent(d -> o.put("walltimeLeftSeconds", d.toSeconds()));
+        v.walltime().ifPresent(d -> o.put("walltimeSeconds", d.toSeconds()));
+        o.put("endsAt", v.walltimeEnd().map(Instant::toString).orElse(null));
+        o.put("walltimeChange", v.walltimeChange().map(c -> new JsonObject().put("state", c.state().name().toLowerCase())
+                .put("add", org.oarspawner.spi.Grammar.walltimeText(c.add())).put("requestedAt", c.requestedAt().toString()).put("message", c.message())).orElse(null));
+        o.put("endingSoon", v.endingSoon());
         v.submittedAt().ifPresent(t -> o.put("submittedAt", t.toString()));
         v.runningAt().ifPresent(t -> o.put("runningAt", t.toString()));
         v.readyAt().ifPresent(t -> o.put("readyAt", t.toString()));
