@@ -47,7 +47,9 @@ final class SessionsHtml {
                 .append("</head>\n<body>\n<header><nav aria-label=\"Hub\"><a href=\"").append(esc(p.publicUrl()))
                 .append("/hub/home\">Hub home</a></nav>\n<h1>HPC sessions</h1>\n<p class=\"who\">Logged in as <strong>")
                 .append(esc(p.user().name())).append("</strong>").append(p.user().admin() ? " (hub admin: every user's sessions)" : "")
-                .append("</p></header>\n<main>\n");
+                .append("</p>\n<form class=\"logout\" method=\"post\" action=\"").append(esc(p.prefix())).append("logout\">\n")
+                .append("<input type=\"hidden\" name=\"").append(Xsrf.FIELD).append("\" value=\"").append(esc(p.xsrf())).append("\">\n")
+                .append("<button type=\"submit\" class=\"stop\">Log out of this page</button>\n</form>\n</header>\n<main>\n");
         p.notice().ifPresent(n -> h.append("<p class=\"notice\" role=\"status\">").append(esc(n)).append("</p>\n"));
         if (p.user().admin()) {
             filterForm(h, p);

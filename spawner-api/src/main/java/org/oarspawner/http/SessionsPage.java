@@ -86,6 +86,7 @@ final class SessionsPage {
         root.route(p + "*").handler(this::identify);
         root.get(p).handler(this::page);
         root.post(p + "users/:user/servers/:name/:action").handler(this::act);
+        root.post(p + "logout").handler(this::logout);
         root.route(p + "*").failureHandler(this::failure);
         root.route(p + "*").handler(rc -> plain(rc.response(), 404, "No such page. The sessions page is at " + p));
     }
@@ -189,6 +190,17 @@ final class SessionsPage {
             rc.session().put(NOTICE, notice);
             rc.response().setStatusCode(303).putHeader("Location", config.prefix()).end();
         });
+    }
+
+    /** Ends the page's session (not the hub's: the hub's own logout does that), back to the hub's home. */
+    private void logout(RoutingContext rc) {
+        if (!Xsrf.valid(rc.session(), rc.request().getFormAttribute(Xsrf.FIELD))) {
+            plain(rc.response(), 403, "This form has expired or did not come from the sessions page. Reload the page and try again.");
+            return;
+        }
+        LOG.info("event=sessions_logout user={}", pageUser(rc).name());
+        rc.session().destroy();
+        rc.response().setStatusCode(303).putHeader("Location", config.publicUrl() + "/hub/home").end();
     }
 
     private void failure(RoutingContext rc) {

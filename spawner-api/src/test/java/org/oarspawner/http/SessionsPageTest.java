@@ -260,6 +260,18 @@ class SessionsPageTest {
     }
 
     @Test
+    void logOutEndsThePagesSessionOnlyWithTheToken() throws Exception {
+        PageBrowser bob = loggedIn("bob");
+        String token = xsrf(bob.get(PREFIX).body());
+        assertThat(bob.post(PREFIX + "logout", Map.of("_xsrf", "nope")).statusCode()).isEqualTo(403);
+        assertThat(bob.get(PREFIX).statusCode()).isEqualTo(200);
+        HttpResponse<String> out = bob.post(PREFIX + "logout", Map.of("_xsrf", token));
+        assertThat(out.statusCode()).isEqualTo(303);
+        assertThat(out.headers().firstValue("Location")).hasValue(publicUrl + "/hub/home");
+        assertThat(bob.get(PREFIX).statusCode()).as("logged out: back to the hub's OAuth").isEqualTo(302);
+    }
+
+    @Test
     void overTlsTheSessionCookieIsSecure() throws Exception {
         int other;
         try (ServerSocket s = new ServerSocket(0)) {
