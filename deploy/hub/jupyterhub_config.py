@@ -77,6 +77,9 @@ c.JupyterHub.template_vars = {
 # Hub admins see every user's sessions on that page, and may stop them. At a site: your admins, or an admin group.
 c.Authenticator.admin_users = set(os.environ.get("OARSPAWNER_HUB_ADMINS", "hubadmin").split(","))
 c.JupyterHub.load_roles = [
+    # Every user may log in to the HPC sessions page (JupyterHub 3.0 lets a user OAuth into a service only with
+    # access:services for it); "self" is the user role's default.
+    {"name": "user", "scopes": ["self", "access:services!service=oarspawner"]},
     {"name": "admin", "services": ["oarspawner-admin"]},
     {"name": "oarspawner-reconcile", "description": "Read which servers the hub has, to cancel abandoned OAR jobs",
      "scopes": ["list:users", "read:servers"], "services": ["oarspawner"]},
