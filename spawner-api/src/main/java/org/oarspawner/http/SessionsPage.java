@@ -214,9 +214,13 @@ final class SessionsPage {
         }
         if (status >= 500) {
             LOG.error("event=sessions_error path={} error=\"{}\"", rc.normalizedPath(), rc.failure() == null ? "" : rc.failure().toString());
+        } else if (status == 401 || status == 403) {
+            LOG.info("event=sessions_refused reason=login status={} error=\"{}\"", status,
+                    rc.failure() == null ? "" : rc.failure().getMessage());
         }
         plain(rc.response(), status, status == 401 || status == 403
                 ? "The hub did not log you in to this page. Go to " + config.prefix() + " again to log in through the hub."
+                : status == 405 ? "Your session on this page has ended: open " + config.prefix() + " again, then repeat."
                 : status == 413 ? "The form is too large." : status >= 500 ? "Internal error; see the service's log." : "Request refused.");
     }
 
