@@ -56,7 +56,9 @@ final class SessionsHtml {
         }
         List<Spawn.View> shown = p.views().stream()
                 .filter(v -> p.user().admin() || v.key().user().equals(p.user().name()))
-                .filter(p.filter()::accepts).toList();
+                .filter(p.filter()::accepts)
+                .sorted(java.util.Comparator.comparing((Spawn.View v) -> v.key().user()).thenComparing(v -> v.key().server()))
+                .toList();
         if (shown.isEmpty()) {
             h.append("<p>").append(p.user().admin() ? "No session matches." : "You have no HPC session. Start one from the hub's home.")
                     .append("</p>\n");
@@ -96,8 +98,12 @@ final class SessionsHtml {
         if (!v.nodes().isEmpty()) {
             item(h, v.nodes().size() > 1 ? "Nodes" : "Node", String.join(", ", v.nodes()));
         }
-        v.queuePosition().ifPresent(q -> item(h, "Queue position", String.valueOf(q)));
-        v.scheduledStart().ifPresent(t -> item(h, "Estimated start", when(t, p)));
+        if (v.state() == SpawnState.QUEUED || v.state() == SpawnState.SUBMITTING) {
+            v.queuePosition().ifPresent(q -> item(h, "Queue position", String.valueOf(q)));
+            v.scheduledStart().ifPresent(t -> item(h, "Estimated start", when(t, p)));
+        } else if (!v.state().isFinal()) {
+            v.runningAt().ifPresent(t -> item(h, "Running since", when(t, p)));
+        }
         if (!v.state().isFinal()) {
             v.walltimeEnd().ifPresent(end -> {
                 h.append("<dt>Walltime left</dt>\n<dd><time class=\"countdown\" datetime=\"").append(end)

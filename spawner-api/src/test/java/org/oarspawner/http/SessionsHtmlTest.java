@@ -27,7 +27,9 @@ class SessionsHtmlTest {
         String html = render(new PageUser("alice", false), List.of(ready), SessionsHtml.Filter.NONE, Optional.empty());
         assertThat(html).contains("<dt>Walltime left</dt>", ">1 h 00 min 00 s</time> (ends 12:00 CET)",
                 "datetime=\"2026-11-29T11:00:00Z\"", "data-ends=\"" + NOW.plusSeconds(3600).toEpochMilli() + "\"",
-                "href=\"https://hub.example.org/user/alice/gpu1/\"", "<html lang=\"en\">");
+                "href=\"https://hub.example.org/user/alice/gpu1/\"", "<html lang=\"en\">", "<dt>Running since</dt>\n<dd>10:59 CET</dd>");
+        // The queue's figures are for a job that waits, not for one that runs.
+        assertThat(html).doesNotContain("Estimated start", "Queue position");
         // The XSRF token is an attribute value: escaped like any other.
         assertThat(html).contains("value=\"tok&quot;en&lt;\"").doesNotContain("tok\"en<");
         assertThat(SessionsHtml.left(Duration.ofSeconds(7509))).isEqualTo("2 h 05 min 09 s");
