@@ -9,7 +9,7 @@
 #
 # Test identities (keys and known_hosts under $STATE, default /var/lib/oarspawner-dev):
 #   alice, bob      ordinary users; their private keys are $STATE/keys/<user>
-#   oarspawner      service account; may run only oarsub/oarstat/oardel and the staging helper
+#   oarspawner      service account; may run only oarsub/oarstat/oardel/oarwalltime and the staging helper
 #                   as any user in group oarusers, through sudo (see deploy/cluster/sudoers)
 # No 'grep -q' after a pipe here: with pipefail, grep leaving early can fail the writer with SIGPIPE.
 set -euo pipefail
@@ -48,8 +48,12 @@ hosts_entries() {
 }
 
 set_conf() { # key value
+  # The key's own line if set, else its first commented line (oar.conf comments some keys twice, as examples), else
+  # a new line at the end.
   local f=/etc/oar/oar.conf
-  if grep -qE "^#?$1=" "$f"; then sed -i -E "s|^#?$1=.*|$1=\"$2\"|" "$f"; else echo "$1=\"$2\"" >> "$f"; fi
+  if grep -qE "^$1=" "$f"; then sed -i -E "s|^$1=.*|$1=\"$2\"|" "$f"
+  elif grep -qE "^#$1=" "$f"; then sed -i -E "0,/^#$1=/s|^#$1=.*|$1=\"$2\"|" "$f"
+  else echo "$1=\"$2\"" >> "$f"; fi
 }
 
 configure_oar() {
@@ -61,6 +65,13 @@ configure_oar() {
   set_conf SCHEDULER_GANTT_HOLE_MINIMUM_TIME 0
   set_conf FINAUD_FREQUENCY 0
   set_conf JOBDEL_SOFTWALLTIME 5
+  # Walltime extension (oarwalltime), as the service's POST .../walltime uses it: at most +2 h per job, applied at the
+  # scheduler's next pass, at once (no postponing, no increments); a refusal over the maximum is exit code 3.
+  set_conf WALLTIME_CHANGE_ENABLED yes
+  set_conf WALLTIME_MAX_INCREASE 7200
+  set_conf WALLTIME_MIN_FOR_CHANGE 0
+  set_conf WALLTIME_CHANGE_APPLY_TIME 0
+  set_conf WALLTIME_INCREMENT 0
   # No cgroup v1 here: without the cpuset field bipbip skips the job resource manager.
   sed -i -E 's|^JOB_RESOURCE_MANAGER_PROPERTY_DB_FIELD=|#JOB_RESOURCE_MANAGER_PROPERTY_DB_FIELD=|' /etc/oar/oar.conf
 }

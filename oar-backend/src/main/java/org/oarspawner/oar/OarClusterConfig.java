@@ -1,6 +1,7 @@
 package org.oarspawner.oar;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import org.oarspawner.oar.ssh.SshSettings;
@@ -18,6 +19,8 @@ import org.oarspawner.spi.Grammar;
  * @param endpointSpool  a directory the nodes and the frontend share (mode 1733, owned by the service account) where
  *                       job scripts also write where their notebook listens, so that one command per cluster reads
  *                       them all; without it, each starting job's endpoint is read from its own directory
+ * @param checkpoint     how long before its walltime OAR warns a job (oarsub --checkpoint, SIGUSR2 to the job script,
+ *                       which keeps it from the notebook); zero: no warning
  */
 public record OarClusterConfig(
         String name,
@@ -33,7 +36,11 @@ public record OarClusterConfig(
         Optional<String> defaultProject,
         String python,
         Reachability reachability,
-        Optional<String> endpointSpool) {
+        Optional<String> endpointSpool,
+        Duration checkpoint) {
+
+    /** The warning's lead when the configuration names none. */
+    public static final Duration DEFAULT_CHECKPOINT = Duration.ofMinutes(10);
 
     /** How the proxy reaches a node's notebook. */
     public enum Reachability {
@@ -43,7 +50,20 @@ public record OarClusterConfig(
         SSH_TUNNEL
     }
 
+    /** A cluster warned {@link #DEFAULT_CHECKPOINT} before its jobs' walltime. */
+    public OarClusterConfig(String name, String frontendHost, int frontendPort, SshSettings ssh, Identity identity,
+                            SshTarget serviceAccount, Optional<String> userKeys, OarCommands commands, Optional<String> properties,
+                            String gpuModelProperty, Optional<String> defaultProject, String python, Reachability reachability,
+                            Optional<String> endpointSpool) {
+        this(name, frontendHost, frontendPort, ssh, identity, serviceAccount, userKeys, commands, properties, gpuModelProperty,
+                defaultProject, python, reachability, endpointSpool, DEFAULT_CHECKPOINT);
+    }
+
     public OarClusterConfig {
+        Objects.requireNonNull(checkpoint, "checkpoint");
+        if (checkpoint.isNegative()) {
+            throw new IllegalArgumentException("cluster " + name + ": checkpoint must not be negative, got " + checkpoint);
+        }
         Grammar.CLUSTER.check("cluster", name);
         Objects.requireNonNull(ssh, "ssh");
         Objects.requireNonNull(identity, "identity");
@@ -70,8 +90,12 @@ public record OarClusterConfig(
     }
 
     /** OAR's commands on the frontend; absolute paths, as sudoers rules name them. */
-    public record OarCommands(String oarsub, String oarstat, String oardel, String oarnodes, String stage) {
+    public record OarCommands(String oarsub, String oarstat, String oardel, String oarnodes, String stage, String oarwalltime) {
         public static final OarCommands DEFAULT = new OarCommands("/usr/bin/oarsub", "/usr/bin/oarstat", "/usr/bin/oardel",
-                "/usr/bin/oarnodes", "/usr/local/bin/oarspawner-stage");
+                "/usr/bin/oarnodes", "/usr/local/bin/oarspawner-stage", "/usr/bin/oarwalltime");
+
+        public OarCommands(String oarsub, String oarstat, String oardel, String oarnodes, String stage) {
+            this(oarsub, oarstat, oardel, oarnodes, stage, DEFAULT.oarwalltime());
+        }
     }
 }

@@ -46,13 +46,15 @@ public final class OarClusterConfigs {
         OarClusterConfig.OarCommands commands = commandPaths.map(p -> new OarClusterConfig.OarCommands(
                 p.string("oarsub", defaults.oarsub()), p.string("oarstat", defaults.oarstat()),
                 p.string("oardel", defaults.oardel()), p.string("oarnodes", defaults.oarnodes()),
-                p.string("stage", defaults.stage()))).orElse(defaults);
+                p.string("stage", defaults.stage()), p.string("oarwalltime", defaults.oarwalltime()))).orElse(defaults);
+        // 0 warns nobody; OAR signals the job this long before its walltime, then again at each of its passes.
+        Duration checkpoint = c.duration("checkpoint", OarClusterConfig.DEFAULT_CHECKPOINT, Duration.ZERO, Duration.ofHours(12));
         try {
             return new OarClusterConfig(name, host, port, ssh, identity, service, c.optionalString("userKeys"), commands,
                     c.optionalString("properties"), c.string("gpuModelProperty", "gpumodel"),
                     c.optionalString("defaultProject"), c.string("python", "python3"),
                     c.enumValue("reachability", OarClusterConfig.Reachability.class, OarClusterConfig.Reachability.DIRECT),
-                    c.optionalString("endpointSpool"));
+                    c.optionalString("endpointSpool"), checkpoint);
         } catch (InvalidFieldException e) {
             throw c.error(e.field(), e.getMessage().substring(e.field().length() + 2));
         } catch (IllegalArgumentException e) {

@@ -59,6 +59,13 @@ public final class OarCommand {
             words.add("--type");
             words.add(quote(type));
         }
+        if (cluster.checkpoint().toSeconds() > 0 && r.walltime().compareTo(cluster.checkpoint()) > 0) {
+            // OAR sends SIGUSR2 to the job script this long before the walltime; the script keeps it from the notebook.
+            // A job shorter than the lead is not signalled (OAR would from its first second on, every pass): the
+            // service marks it ending soon by the clock alone.
+            words.add("--checkpoint");
+            words.add(Long.toString(cluster.checkpoint().toSeconds()));
+        }
         words.add("--directory");
         words.add(quote(directory));
         words.add("--stdout");
@@ -128,6 +135,14 @@ public final class OarCommand {
         }
         String where = "job_name = '" + jobName + "' and command like '%" + envFile + "%'";
         return quote(cluster.commands().oarstat()) + " -fJ --sql " + quote(where);
+    }
+
+    /** A walltime extension: {@code oarwalltime <id> +h:mm:ss}; run it as the job's login ({@link #asUser}). */
+    public String extendWalltime(long id, Duration add) {
+        if (add.toSeconds() <= 0) {
+            throw new IllegalArgumentException("a walltime extension must be positive, got " + add);
+        }
+        return quote(cluster.commands().oarwalltime()) + " " + id + " " + quote("+" + walltime(add));
     }
 
     public String delete(long id) {

@@ -25,6 +25,7 @@ import org.oarspawner.spi.JobStatus;
 import org.oarspawner.spi.SchedulerException;
 import org.oarspawner.spi.SchedulerException.Reason;
 import org.oarspawner.spi.SpawnKey;
+import org.oarspawner.spi.WalltimeChange;
 
 /** Reads what OAR 2.5's oarsub, oarstat -fJ and oardel print. Kept in one place for the day a site moves to OAR3. */
 public final class OarOutput {
@@ -140,8 +141,11 @@ public final class OarOutput {
         OarState state = OarState.parse(text(j, "state").orElse(""));
         List<String> nodes = new ArrayList<>();
         j.path("assigned_network_address").forEach(n -> nodes.add(n.asText()));
-        List<String> events = new ArrayList<>();
-        j.path("events").forEach(ev -> events.add(ev.path("type").asText()));
+        // In the order OAR logged them (event_id), which oarstat does not promise: a warning counts only after a change.
+        List<JsonNode> logged = new ArrayList<>();
+        j.path("events").forEach(logged::add);
+        logged.sort(java.util.Comparator.comparingLong(ev -> ev.path("event_id").asLong(0)));
+        List<String> events = logged.stream().map(OarOutput::eventType).collect(Collectors.toList());
         OptionalInt exitStatus = OptionalInt.empty();
         OptionalInt signal = OptionalInt.empty();
         if (j.hasNonNull("exit_code") && !j.get("exit_code").asText().isEmpty()) {
@@ -157,6 +161,38 @@ public final class OarOutput {
                 nodes, Duration.ofSeconds(j.path("walltime").asLong()),
                 time(j, "submissionTime"), time(j, "startTime"), time(j, "scheduledStart"), time(j, "stopTime"),
                 exitStatus, signal, text(j, "message").orElse(""), events);
+    }
+
+    /**
+     * An event's type, with OAR 2.5.9's WALLTIME event for a granted change ("walltime changed: 0:10:0 (granted: ...)")
+     * told apart as {@link JobStatus#WALLTIME_CHANGED}: only the other WALLTIME, the end of the walltime, ends a job.
+     */
+    static String eventType(JsonNode event) {
+        String type = event.path("type").asText();
+        return type.equals("WALLTIME") && event.path("description").asText().contains("walltime changed")
+                ? JobStatus.WALLTIME_CHANGED : type;
+    }
+
+    /**
+     * What oarwalltime's exit code says (Walltime.pm: 0 accepted, 1 bad request, 3 forbidden, 4 unknown job or
+     * syntax, 5 disabled), with OAR's own first line; anything else is an error with OAR's message.
+     */
+    public static WalltimeChange walltimeChange(String cluster, CommandResult result) {
+        String message = (result.stdout() + "\n" + result.stderr()).lines().map(String::strip).filter(l -> !l.isEmpty())
+                .findFirst().orElse("");
+        WalltimeChange.Outcome outcome = switch (result.exitCode()) {
+            case 0 -> message.startsWith("Accepted") ? WalltimeChange.Outcome.ACCEPTED : null;
+            case 1 -> WalltimeChange.Outcome.BAD_REQUEST;
+            case 3 -> WalltimeChange.Outcome.FORBIDDEN;
+            case 4 -> message.startsWith("Not found") ? WalltimeChange.Outcome.UNKNOWN_JOB : null;
+            case 5 -> WalltimeChange.Outcome.DISABLED;
+            default -> null;
+        };
+        if (outcome == null || result.truncated()) {
+            throw new SchedulerException(cluster, Reason.FAILED, result.exitCode(), "oarwalltime failed: "
+                    + (message.isEmpty() ? "no message" : abbreviate(message)));
+        }
+        return new WalltimeChange(outcome, abbreviate(message));
     }
 
     /** The last word of the command OAR keeps, quoted or not: {@code /bin/bash '.../job.sh' 'env.<random>'}. */

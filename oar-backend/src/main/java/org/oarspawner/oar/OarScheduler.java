@@ -31,6 +31,7 @@ import org.oarspawner.spi.SchedulerMetrics.Outcome;
 import org.oarspawner.spi.SchedulerException;
 import org.oarspawner.spi.SchedulerException.Reason;
 import org.oarspawner.spi.SpawnKey;
+import org.oarspawner.spi.WalltimeChange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -284,6 +285,23 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
                 return null;
             });
         });
+    }
+
+    /** oarwalltime as the job's login, after the same account check as oarsub; OAR's answer, by its exit code. */
+    @Override
+    public Future<WalltimeChange> extendWalltime(JobRef job, Duration add) {
+        return onCluster(job.cluster(), c -> {
+            WalltimeChange change = timed(c, Command.OARWALLTIME, () -> OarOutput.walltimeChange(job.cluster(), c.accounts.checked(
+                    job.login(), c.connectionFor(job.login()).exec(c.commands.asUser(job.login(), c.commands.extendWalltime(job.id(), add))))));
+            LOG.info("event=walltime_change cluster={} job={} login={} add={} outcome={} message=\"{}\"", job.cluster(), job.id(),
+                    job.login(), OarCommand.walltime(add), change.outcome(), oneLine(change.message()));
+            return change;
+        });
+    }
+
+    @Override
+    public Duration checkpointLead(String cluster) {
+        return cluster(cluster).config.checkpoint();
     }
 
     @Override

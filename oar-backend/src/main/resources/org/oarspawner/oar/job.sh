@@ -4,6 +4,12 @@
 # port on the node, runs the notebook, and once the notebook listens writes "host port" to endpoint.$OAR_JOB_ID
 # for the service.
 set -u
+# OAR warns the job before its walltime ends (oarsub --checkpoint) with SIGUSR2, again at each of its passes (~10 s),
+# from the job's start if the walltime is shorter than the warning's lead. Its default action ends a process: it is
+# ignored from the first line, so the notebook and the helpers start with it ignored (an ignored signal stays ignored
+# across fork and exec); once they run, this script only notes the first warning (see below). The service sees OAR's
+# CHECKPOINT events in oarstat and tells the user.
+trap '' USR2
 cd "$(dirname "$0")" || exit 90
 # Each submission has its own env file, named as the first argument (env.<random>); "env" before 0.3.
 envfile=env
@@ -75,8 +81,11 @@ done
 child=$!
 publish_when_listening &
 publisher=$!
-# OAR ends a job with SIGTERM (oardel, walltime): pass it on, then clean up.
+# OAR ends a job with SIGTERM (oardel, walltime): pass it on, then clean up. A trapped signal (USR2) interrupts `wait`:
+# the loop below waits again while the notebook runs.
 trap 'kill -TERM "$child" "$publisher" 2>/dev/null' TERM INT HUP
+warned=
+trap '[ -n "$warned" ] || { warned=1; echo "oarspawner: OAR warns that job $OAR_JOB_ID reaches its walltime soon (SIGUSR2)" >&2; }' USR2
 wait "$child"
 rc=$?
 while kill -0 "$child" 2>/dev/null; do

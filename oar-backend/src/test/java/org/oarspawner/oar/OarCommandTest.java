@@ -38,10 +38,37 @@ class OarCommandTest {
                 + " --resource '/nodes=1/gpu=1,walltime=1:30:00'"
                 + " --property '(cluster='\\''gpu'\\'') AND gpumodel='\\''A100'\\'' AND drain='\\''NO'\\'''"
                 + " --project 'pr-training' --type 'devel'"
+                + " --checkpoint 600"
                 + " --directory '/home/alice/.oarspawner/jobs/alice.gpu'"
                 + " --stdout '/home/alice/.oarspawner/jobs/alice.gpu/oar.%jobid%.stdout'"
                 + " --stderr '/home/alice/.oarspawner/jobs/alice.gpu/oar.%jobid%.stderr'"
                 + " '/bin/bash '\\''/home/alice/.oarspawner/jobs/alice.gpu/job.sh'\\'''");
+    }
+
+    @Test
+    void aZeroCheckpointLeadWarnsNobody() {
+        OarClusterConfig b = config(Identity.PER_USER, null);
+        OarClusterConfig none = new OarClusterConfig(b.name(), b.frontendHost(), b.frontendPort(), b.ssh(), b.identity(),
+                b.serviceAccount(), b.userKeys(), b.commands(), b.properties(), b.gpuModelProperty(), b.defaultProject(), b.python(),
+                b.reachability(), b.endpointSpool(), Duration.ZERO);
+        JobRequest r = JobRequest.builder(new SpawnKey("bob", ""), "gpu", "bob").command("x").build();
+        assertThat(new OarCommand(none).submit(r, "n", "/d")).doesNotContain("--checkpoint");
+        OarClusterConfig lead = new OarClusterConfig(b.name(), b.frontendHost(), b.frontendPort(), b.ssh(), b.identity(),
+                b.serviceAccount(), b.userKeys(), b.commands(), b.properties(), b.gpuModelProperty(), b.defaultProject(), b.python(),
+                b.reachability(), b.endpointSpool(), Duration.ofSeconds(90));
+        assertThat(new OarCommand(lead).submit(r, "n", "/d")).contains(" --checkpoint 90 ");
+        JobRequest shorter = JobRequest.builder(new SpawnKey("bob", ""), "gpu", "bob").walltime(Duration.ofSeconds(90)).command("x").build();
+        assertThat(new OarCommand(lead).submit(shorter, "n", "/d")).doesNotContain("--checkpoint");
+    }
+
+    @Test
+    void walltimeExtensionRunsAsTheJobsLoginAfterTheAccountCheck() {
+        OarCommand c = new OarCommand(config(Identity.SERVICE_ACCOUNT, null));
+        assertThat(c.extendWalltime(42, Duration.ofMinutes(90))).isEqualTo("'/usr/bin/oarwalltime' 42 '+1:30:00'");
+        assertThat(c.asUser("alice", c.extendWalltime(42, Duration.ofSeconds(5))))
+                .isEqualTo(Accounts.guard("alice") + "sudo -n -u 'alice' -- '/usr/bin/oarwalltime' 42 '+0:00:05'");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.extendWalltime(42, Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -50,7 +77,7 @@ class OarCommandTest {
                 .walltime(Duration.ofHours(26).plusSeconds(7)).command("x").build();
         OarCommand c = new OarCommand(config(Identity.SERVICE_ACCOUNT, null));
         String cmd = c.asUser("bob", c.submit(r, "n", "/d", "env.0a1b"));
-        assertThat(cmd).startsWith(Accounts.guard("bob") + "sudo -n -u 'bob' -- '/usr/bin/oarsub' --name 'n' --resource '/nodes=1/core=4,walltime=26:00:07' --directory");
+        assertThat(cmd).startsWith(Accounts.guard("bob") + "sudo -n -u 'bob' -- '/usr/bin/oarsub' --name 'n' --resource '/nodes=1/core=4,walltime=26:00:07' --checkpoint 600 --directory");
         assertThat(cmd).endsWith(" '/bin/bash '\\''/d/job.sh'\\'' '\\''env.0a1b'\\'''");
         assertThat(cmd).doesNotContain("--property").doesNotContain("--project");
     }

@@ -19,6 +19,7 @@ import org.oarspawner.spi.JobStatus;
 import org.oarspawner.spi.SchedulerException;
 import org.oarspawner.spi.SchedulerException.Reason;
 import org.oarspawner.spi.SpawnKey;
+import org.oarspawner.spi.WalltimeChange;
 
 class OarOutputTest {
     private final JobName names = LocalCluster.names("dev");
@@ -268,5 +269,56 @@ class OarOutputTest {
         assertThat(OarOutput.submission("cpu", json, name, "alice", "env.ccc")).isEmpty();
         assertThat(OarOutput.submission("cpu", json, name, "alice", "env.ddd")).isEmpty();
         assertThat(OarOutput.submission("cpu", "", name, "alice", "env.bbb")).isEmpty();
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "oarwalltime_accepted|ACCEPTED|Accepted: walltime change request accepted for job",
+        "oarwalltime_delays_next|ACCEPTED|Accepted: walltime change request updated for job",
+        "oarwalltime_sudo|ACCEPTED|Accepted: walltime change request updated",
+        "oarwalltime_over_max|FORBIDDEN|Forbidden: request cannot be updated because the walltime cannot increase by more than 2:0:0.",
+        "oarwalltime_not_owner|FORBIDDEN|does not belong to you",
+        "oarwalltime_not_running|FORBIDDEN|is not running",
+        "oarwalltime_null|BAD_REQUEST|Bad request: walltime change is null.",
+        "oarwalltime_unknown|UNKNOWN_JOB|Not found: could not find job 999999.",
+        "oarwalltime_disabled|DISABLED|Not available: functionality is disabled.",
+    })
+    void oarwalltimeOutcomesByExitCodeWithOarsMessage(String fixture, WalltimeChange.Outcome outcome, String text) {
+        WalltimeChange c = OarOutput.walltimeChange("cpu", Fixtures.result(fixture));
+        assertThat(c.outcome()).isEqualTo(outcome);
+        assertThat(c.message()).contains(text).doesNotContain("\n");
+    }
+
+    @Test
+    void oarwalltimeSyntaxErrorIsAFailureNotAnOutcome() {
+        assertThatThrownBy(() -> OarOutput.walltimeChange("cpu", Fixtures.result("oarwalltime_bad_syntax")))
+                .isInstanceOfSatisfying(SchedulerException.class, e -> {
+                    assertThat(e.exitCode()).isEqualTo(4);
+                    assertThat(e.schedulerMessage()).contains("Syntax error");
+                });
+    }
+
+    @Test
+    void aGrantedWalltimeChangeIsNotTheWalltimesEnd() {
+        Map<Long, JobStatus> jobs = OarOutput.jobs("cpu", Fixtures.read("oarstat_walltime_extended.stdout"), names);
+        JobStatus j = jobs.values().iterator().next();
+        assertThat(j.walltime()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(j.events()).containsExactly(JobStatus.WALLTIME_CHANGED);
+        assertThat(j.walltimeReached()).isFalse();
+        assertThat(j.warnedBeforeEnd()).isFalse();
+    }
+
+    @Test
+    void checkpointSignalsShowAsEvents() {
+        JobStatus j = OarOutput.jobs("gpu", Fixtures.read("oarstat_checkpointed.stdout"), names).values().iterator().next();
+        assertThat(j.events()).containsExactly(JobStatus.CHECKPOINT, "CHECKPOINT_SUCCESSFULL", JobStatus.CHECKPOINT,
+                "CHECKPOINT_SUCCESSFULL");
+        assertThat(j.warnedBeforeEnd()).isTrue();
+        assertThat(j.walltimeReached()).isFalse();
+        // A signal before a granted change was for the old end.
+        JobStatus later = new JobStatus(j.ref(), j.key(), j.state(), j.schedulerState(), j.nodes(), j.walltime(), j.submitted(),
+                j.started(), j.scheduledStart(), j.stopped(), j.exitStatus(), j.signal(), j.message(),
+                List.of(JobStatus.CHECKPOINT, JobStatus.WALLTIME_CHANGED));
+        assertThat(later.warnedBeforeEnd()).isFalse();
     }
 }

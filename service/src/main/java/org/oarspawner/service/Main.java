@@ -85,7 +85,8 @@ public final class Main {
         ChpRouteRegistry routes = config.proxy().map(p -> new ChpRouteRegistry(vertx, p.apiUrl(), p.token())).orElse(null);
         manager[0] = new SpawnManager(vertx, scheduler, config.pollTick(), config.startTimeout(), Clock.system(config.timeZone()), metrics,
                 routes, config.proxy().map(ServiceConfig.Proxy::baseUrl).orElse("/"),
-                new Retention(config.spawns().retention(), config.spawns().maxEnded()));
+                new Retention(config.spawns().retention(), config.spawns().maxEnded()),
+                cluster -> Optional.ofNullable(config.limits().get(cluster)).map(l -> l.maxWalltime()));
         // Reconciles with the hub's own list of servers only once the spawns are known again from OAR.
         Optional<OrphanReaper> reaper = hub.map(h -> new OrphanReaper(vertx, h, new HubClient(vertx, h.apiUrl(), h.token(),
                 Duration.ofSeconds(10)), new OrphanReaper.Spawns() {

@@ -212,8 +212,7 @@ public record ServiceConfig(String instance, String host, int port, Optional<Tls
 
     /** A walltime as OAR writes it: H:MM or H:MM:SS ({@link Grammar#WALLTIME}, the whole value: no blank around it). */
     public static Optional<Duration> parseWalltime(String text) {
-        return Grammar.WALLTIME.match(text).map(m -> Duration.ofHours(Long.parseLong(m.group(1))).plusMinutes(Long.parseLong(m.group(2)))
-                .plusSeconds(m.group(3) == null ? 0 : Long.parseLong(m.group(3))));
+        return Grammar.walltime(text);
     }
 
     private static Duration walltime(ConfigNode n, String name, Duration fallback) {

@@ -34,6 +34,8 @@ import org.oarspawner.config.ServiceConfig;
 import org.oarspawner.metrics.HttpMetrics;
 import org.oarspawner.resources.FreeResourcesCache;
 import org.oarspawner.spawn.SpawnManager;
+import org.oarspawner.spawn.WalltimeRefusal;
+import org.oarspawner.spi.Grammar;
 import org.oarspawner.spi.InvalidFieldException;
 import org.oarspawner.spi.Scheduler;
 import org.oarspawner.spi.SchedulerException;
@@ -133,6 +135,7 @@ public final class ApiServer {
             builder.getRoute("startServer").addHandler(rc -> withKey(rc, this::startServer));
             builder.getRoute("getServer").addHandler(rc -> withKey(rc, this::getServer));
             builder.getRoute("stopServer").addHandler(rc -> withKey(rc, this::stopServer));
+            builder.getRoute("extendWalltime").addHandler(rc -> withKey(rc, this::extendWalltime));
             builder.getRoute("serverEvents").addHandler(rc -> withKey(rc, events::handle));
             builder.getRoute("listServers").addHandler(this::listServers);
             Router api = builder.createRouter();
@@ -210,6 +213,14 @@ public final class ApiServer {
         }).onFailure(rc::fail);
     }
 
+    private void extendWalltime(RoutingContext rc, SpawnKey key) {
+        String text = rc.body().asJsonObject().getString("add");
+        java.time.Duration add = Grammar.walltime(text).orElseThrow(() -> new InvalidFieldException("add",
+                "must be " + Grammar.WALLTIME.description() + ", more than zero"));
+        spawns.extendWalltime(key, add).onSuccess(v -> json(rc.response(), 202, ServerJson.of(v, Instant.now())))
+                .onFailure(rc::fail);
+    }
+
     private void listServers(RoutingContext rc) {
         Optional<String> user = Optional.ofNullable(rc.queryParams().get("user"));
         Optional<String> cluster = Optional.ofNullable(rc.queryParams().get("cluster"));
@@ -258,6 +269,14 @@ public final class ApiServer {
         } else if (t instanceof ValidatorException e) {
             ApiError v = ValidationErrors.of(e);
             error(r, v.status(), v.code(), v.getMessage(), v.field());
+        } else if (t instanceof WalltimeRefusal e) {
+            switch (e.kind()) {
+                case NOT_FOUND -> error(r, 404, "not_found", e.getMessage(), null);
+                case NOT_RUNNING -> error(r, 409, "not_running", e.getMessage(), null);
+                case REFUSED -> error(r, 409, "walltime_change_refused", e.getMessage(), null);
+                case DISABLED -> error(r, 409, "walltime_change_disabled", e.getMessage(), null);
+                default -> throw new IllegalStateException("unhandled refusal " + e.kind());
+            }
         } else if (t instanceof SchedulerException e) {
             error(r, status(e.reason()), code(e.reason()), e.getMessage(), null);
         } else if (rc.statusCode() == 401) {

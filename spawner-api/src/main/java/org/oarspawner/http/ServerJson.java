@@ -20,6 +20,11 @@ final class ServerJson {
         v.queuePosition().ifPresent(p -> o.put("queuePosition", p));
         v.scheduledStart().ifPresent(t -> o.put("estimatedStart", t.toString()));
         v.walltimeLeft(now).ifPresent(d -> o.put("walltimeLeftSeconds", d.toSeconds()));
+        v.walltime().ifPresent(d -> o.put("walltimeSeconds", d.toSeconds()));
+        o.put("endsAt", v.walltimeEnd().map(Instant::toString).orElse(null));
+        o.put("walltimeChange", v.walltimeChange().map(c -> new JsonObject().put("state", c.state().name().toLowerCase())
+                .put("add", hms(c.add())).put("requestedAt", c.requestedAt().toString()).put("message", c.message())).orElse(null));
+        o.put("endingSoon", v.endingSoon());
         v.submittedAt().ifPresent(t -> o.put("submittedAt", t.toString()));
         v.runningAt().ifPresent(t -> o.put("runningAt", t.toString()));
         v.readyAt().ifPresent(t -> o.put("readyAt", t.toString()));
@@ -29,5 +34,10 @@ final class ServerJson {
             o.put("stderrTail", v.stderrTail());
         }
         return o;
+    }
+
+    private static String hms(java.time.Duration d) {
+        long t = d.toSeconds();
+        return String.format("%d:%02d:%02d", t / 3600, (t % 3600) / 60, t % 60);
     }
 }

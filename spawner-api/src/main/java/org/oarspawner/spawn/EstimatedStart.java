@@ -18,6 +18,15 @@ final class EstimatedStart {
     private EstimatedStart() {
     }
 
+    /** A time of day as users read it, in the site's zone: "14:05 CET". */
+    static String timeOfDay(Instant t, ZoneId zone) {
+        return TIME.format(t.atZone(shown(zone)));
+    }
+
+    private static ZoneId shown(ZoneId zone) {
+        return zone.normalized().equals(ZoneOffset.UTC) ? ZoneId.of("UTC") : zone;
+    }
+
     static String describe(Instant start, Instant now, ZoneId zone) {
         Duration in = Duration.between(now, start);
         if (in.compareTo(Duration.ofMinutes(1)) < 0) {

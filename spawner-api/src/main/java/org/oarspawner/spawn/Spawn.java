@@ -33,7 +33,16 @@ public final class Spawn {
     Instant submittedAt;
     Instant runningAt;
     Instant readyAt;
+    /** OAR's start + walltime: when the job ends; moves when OAR applies an extension. */
     Instant walltimeEnd;
+    /** The job's walltime as OAR shows it now (grows once OAR applies an extension). */
+    Duration walltime;
+    /** The last walltime extension asked for, if any. */
+    WalltimeRequest walltimeChange;
+    /** OAR warned the job (a checkpoint signal) since its walltime last changed. */
+    boolean warnedByOar;
+    /** The warning before the end is on (by OAR's signal or by the clock); it clears if an extension moves the end. */
+    boolean endingSoon;
     /** When the spawn became final, for its retention. */
     Instant endedAt;
     /** A digest of the environment staged for the job (never the environment: it holds the hub's token). */
@@ -93,14 +102,40 @@ public final class Spawn {
         return new View(key, cluster, login, Optional.ofNullable(job).map(JobRef::id), state, Optional.ofNullable(failure),
                 message, nodes, Optional.ofNullable(target), Optional.ofNullable(queuePosition),
                 Optional.ofNullable(scheduledStart), Optional.ofNullable(submittedAt), Optional.ofNullable(runningAt),
-                Optional.ofNullable(readyAt), Optional.ofNullable(walltimeEnd), exitStatus, stderrTail);
+                Optional.ofNullable(readyAt), Optional.ofNullable(walltimeEnd), exitStatus, stderrTail,
+                Optional.ofNullable(walltime), Optional.ofNullable(walltimeChange), endingSoon);
+    }
+
+    /**
+     * A walltime extension as the user follows it: pending once OAR accepted it, applied once OAR's walltime grew,
+     * refused with OAR's message.
+     *
+     * @param walltimeBefore OAR's walltime when it was asked, to tell when OAR applied it
+     */
+    public record WalltimeRequest(State state, Duration add, Instant requestedAt, String message, Duration walltimeBefore) {
+        public enum State { PENDING, APPLIED, REFUSED }
+
+        WalltimeRequest with(State s, String m) {
+            return new WalltimeRequest(s, add, requestedAt, m, walltimeBefore);
+        }
     }
 
     public record View(SpawnKey key, String cluster, String login, Optional<Long> jobId, SpawnState state,
                        Optional<FailureReason> failure, String message, List<String> nodes, Optional<String> url,
                        Optional<Integer> queuePosition, Optional<Instant> scheduledStart, Optional<Instant> submittedAt,
                        Optional<Instant> runningAt, Optional<Instant> readyAt, Optional<Instant> walltimeEnd,
-                       OptionalInt exitStatus, String stderrTail) {
+                       OptionalInt exitStatus, String stderrTail, Optional<Duration> walltime,
+                       Optional<WalltimeRequest> walltimeChange, boolean endingSoon) {
+        /** A view without the walltime's details (no extension asked, not ending soon). */
+        public View(SpawnKey key, String cluster, String login, Optional<Long> jobId, SpawnState state,
+                    Optional<FailureReason> failure, String message, List<String> nodes, Optional<String> url,
+                    Optional<Integer> queuePosition, Optional<Instant> scheduledStart, Optional<Instant> submittedAt,
+                    Optional<Instant> runningAt, Optional<Instant> readyAt, Optional<Instant> walltimeEnd,
+                    OptionalInt exitStatus, String stderrTail) {
+            this(key, cluster, login, jobId, state, failure, message, nodes, url, queuePosition, scheduledStart, submittedAt,
+                    runningAt, readyAt, walltimeEnd, exitStatus, stderrTail, Optional.empty(), Optional.empty(), false);
+        }
+
         public Optional<Duration> walltimeLeft(Instant now) {
             return walltimeEnd.map(end -> now.isAfter(end) ? Duration.ZERO : Duration.between(now, end));
         }

@@ -58,6 +58,8 @@ public final class SpawnManager implements AutoCloseable {
     private final FrontendPing pings;
     private final Retention retention;
     private final Canceller cancels;
+    private final WalltimeChanges walltimes;
+    private final EndingSoon endings;
     private long evictionTimer = -1;
 
     public SpawnManager(Vertx vertx, Scheduler scheduler, Duration tick, Duration startTimeout, Clock clock) {
@@ -80,6 +82,14 @@ public final class SpawnManager implements AutoCloseable {
     /** @param retention how long, and how many, ended spawns are remembered */
     public SpawnManager(Vertx vertx, Scheduler scheduler, Duration tick, Duration startTimeout, Clock clock, SpawnMetrics metrics,
                         RouteRegistry routes, String baseUrl, Retention retention) {
+        this(vertx, scheduler, tick, startTimeout, clock, metrics, routes, baseUrl, retention, cluster -> Optional.empty());
+    }
+
+    /**
+     * @param maxWalltime a cluster's longest walltime in all ({@code limits.maxWalltime}): an extension may not go beyond
+     */
+    public SpawnManager(Vertx vertx, Scheduler scheduler, Duration tick, Duration startTimeout, Clock clock, SpawnMetrics metrics,
+                        RouteRegistry routes, String baseUrl, Retention retention, Function<String, Optional<Duration>> maxWalltime) {
         this.vertx = vertx;
         this.retention = retention;
         this.context = vertx.getOrCreateContext();
@@ -96,11 +106,16 @@ public final class SpawnManager implements AutoCloseable {
         this.routes = new RouteKeeper(scheduler, routes, baseUrl, spawns::values, this.metrics);
         this.pings = new FrontendPing(scheduler.clusters(), scheduler::ping, this.metrics, clock, tick, context, poller::idle);
         this.cancels = new Canceller(scheduler, this::cleanUpAndSettle);
+        this.walltimes = new WalltimeChanges(scheduler, clock, maxWalltime, this::note);
+        this.endings = new EndingSoon(scheduler::checkpointLead, clock, this::note);
         context.runOnContext(v -> {
             poller.start(vertx, tick);
             this.routes.start(vertx, tick);
             pings.start(vertx, tick, FrontendPing.IDLE_EVERY);
-            evictionTimer = vertx.setPeriodic(tick.toMillis(), id -> evict());
+            evictionTimer = vertx.setPeriodic(tick.toMillis(), id -> {
+                evict();
+                endings.tick(spawns.values());
+            });
         });
     }
 
@@ -234,6 +249,24 @@ public final class SpawnManager implements AutoCloseable {
         });
     }
 
+    /**
+     * Asks OAR to extend a running spawn's walltime by {@code add}, within the cluster's maxWalltime in all. Succeeds once
+     * OAR accepted it, with the spawn's {@code walltimeChange} pending; fails with {@link WalltimeRefusal} (no such
+     * spawn, not running, refused or disabled by OAR, with OAR's message) or an invalid {@code add}. The caller has
+     * authorized the request for the spawn's user.
+     */
+    public Future<Spawn.View> extendWalltime(SpawnKey key, Duration add) {
+        return onContext(() -> {
+            WalltimeChanges.checkAdd(add);
+            Spawn s = spawns.get(key);
+            if (s == null || s.state.isFinal()) {
+                throw new WalltimeRefusal(s == null ? WalltimeRefusal.Kind.NOT_FOUND : WalltimeRefusal.Kind.NOT_RUNNING,
+                        "user " + key.user() + " has no " + (s == null ? "" : "running ") + "server '" + key.server() + "'");
+            }
+            return walltimes.extend(s, add);
+        });
+    }
+
     /** Receives the spawn's events from now on; returns the past ones after {@code lastEventId}. */
     public Future<List<SpawnEvent>> subscribe(SpawnKey key, long lastEventId, Consumer<SpawnEvent> listener) {
         return onContext(() -> Future.succeededFuture(events.subscribe(key, lastEventId, listener)));
@@ -295,6 +328,9 @@ public final class SpawnManager implements AutoCloseable {
                     metrics.running(s);
                     emit(s, SpawnState.STARTING, 60, "Job " + s.job.id() + " is running on node " + String.join(",", j.nodes()));
                 }
+                s.warnedByOar = j.warnedBeforeEnd();
+                walltimes.polled(s, j.walltime());
+                endings.check(s);
                 if (s.state == SpawnState.STARTING) {
                     prober.check(s);
                 }
@@ -389,6 +425,14 @@ public final class SpawnManager implements AutoCloseable {
                 s.key.user(), s.key.server(), s.cluster, s.job == null ? "" : s.job.id(),
                 message.lines().findFirst().orElse("").replace('"', '\''));
         events.append(s.key, state, progress, message);
+    }
+
+    /** An event for the user that does not change the spawn's state: a walltime extension, the warning before the end. */
+    private void note(Spawn s, String message) {
+        s.message = message;
+        LOG.info("event=spawn_note user={} server={} cluster={} job={} message=\"{}\"", s.key.user(), s.key.server(), s.cluster,
+                s.job == null ? "" : s.job.id(), message.replace('"', '\''));
+        events.append(s.key, s.state, s.progress, message);
     }
 
     /** Forgets the ended spawns past their retention; what their jobs held in the service goes with them. */

@@ -20,8 +20,17 @@ public enum Grammar {
     PROPERTY_NAME("^[a-z][a-z0-9_]{0,31}$", "1-32 characters: lowercase letters, digits, '_', starting with a letter"),
     PROPERTY_VALUE("^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$", "1-64 characters: letters, digits, '.', '_', ':', '-', starting with a letter or digit"),
     ENV_NAME("^[A-Za-z_][A-Za-z0-9_]{0,127}$", "a shell variable name"),
-    /** A walltime as OAR writes it; the whole value, nothing around it (no space, no newline). */
+    /**
+     * A walltime as OAR writes it; the whole value, nothing around it (no space, no newline). Also the grammar of a
+     * walltime extension's {@code add} (POST .../walltime), which must besides be more than zero.
+     */
     WALLTIME("^(\\d{1,3}):([0-5]\\d)(?::([0-5]\\d))?$", "H:MM or H:MM:SS, like 2:00 or 1:30:00");
+
+    /** A walltime's value in {@link #WALLTIME}'s grammar (a new job's, or an extension's {@code add}); empty otherwise. */
+    public static java.util.Optional<java.time.Duration> walltime(String text) {
+        return WALLTIME.match(text).map(m -> java.time.Duration.ofHours(Long.parseLong(m.group(1)))
+                .plusMinutes(Long.parseLong(m.group(2))).plusSeconds(m.group(3) == null ? 0 : Long.parseLong(m.group(3))));
+    }
 
     private final Pattern pattern;
     private final String description;

@@ -45,8 +45,21 @@ public record JobStatus(
                 OptionalInt.empty(), OptionalInt.empty(), "", List.of());
     }
 
+    /** The event of a job that reached its walltime. */
+    public static final String WALLTIME = "WALLTIME";
+    /** The event of a granted walltime change (OAR 2.5.9 logs it as WALLTIME too; the backend tells them apart). */
+    public static final String WALLTIME_CHANGED = "WALLTIME_CHANGED";
+    /** The event of each warning signal sent to the job before its walltime ends (OAR's --checkpoint). */
+    public static final String CHECKPOINT = "CHECKPOINT";
+
     public boolean walltimeReached() {
-        return events.contains("WALLTIME");
+        return events.contains(WALLTIME);
+    }
+
+    /** Whether the scheduler warned the job (a checkpoint signal) since its walltime last changed: for its current end. */
+    public boolean warnedBeforeEnd() {
+        int changed = events.lastIndexOf(WALLTIME_CHANGED);
+        return events.subList(changed + 1, events.size()).contains(CHECKPOINT);
     }
 
     /** Time left before the walltime kills the job, for a started job. */

@@ -1,6 +1,7 @@
 package org.oarspawner.spi;
 
 import io.vertx.core.Future;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +62,22 @@ public interface Scheduler {
 
     /** Checks that the cluster's frontend answers over SSH. */
     Future<Void> ping(String cluster);
+
+    /**
+     * Asks the scheduler to add {@code add} to a running job's walltime, as the job's login. The scheduler applies an
+     * accepted change at its next pass: {@link #status} shows the new walltime then.
+     */
+    default Future<WalltimeChange> extendWalltime(JobRef job, Duration add) {
+        return Future.failedFuture(new UnsupportedOperationException("this scheduler cannot change a walltime"));
+    }
+
+    /**
+     * How long before its walltime a job of the cluster is warned (OAR's --checkpoint, then SIGUSR2 to the job);
+     * zero when the cluster warns nobody.
+     */
+    default Duration checkpointLead(String cluster) {
+        return Duration.ZERO;
+    }
 
     /** What the cluster has free now: one command per call, so callers cache it ({@code FreeResourcesCache}). */
     default Future<FreeResources> freeResources(String cluster) {

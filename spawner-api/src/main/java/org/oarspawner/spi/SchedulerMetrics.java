@@ -9,7 +9,7 @@ import java.util.function.IntSupplier;
  */
 public interface SchedulerMetrics {
     /** The scheduler commands whose durations are reported. */
-    enum Command { OARSUB, OARSTAT, OARDEL, OARNODES, STAGE, ENDPOINTS, PING }
+    enum Command { OARSUB, OARSTAT, OARDEL, OARNODES, OARWALLTIME, STAGE, ENDPOINTS, PING }
 
     enum Outcome { SUCCESS, FAILURE }
 

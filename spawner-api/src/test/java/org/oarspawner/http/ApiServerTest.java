@@ -138,4 +138,20 @@ class ApiServerTest extends ApiServerFixture {
         assertThat(call(closedOpsPort, "GET", "/metrics", hub(), null).statusCode()).isEqualTo(200);
         assertThat(call(closedOpsPort, "GET", "/health/live", hub(), null).statusCode()).isEqualTo(200);
     }
+
+    @Test
+    void walltimeExtensionsAreValidatedAndAuthorizedLikeAStart() throws Exception {
+        String path = "/api/v1/users/alice/servers/x/walltime";
+        assertError(call("POST", "/api/v1/users/bob/servers/x/walltime", user("alice"), new JsonObject().put("add", "1:00").encode()), 403, "forbidden");
+        for (String bad : List.of("1h", "1:00\n", "-1:00", "+1:00", "0:60", "")) {
+            HttpResponse<String> r = call("POST", path, user("alice"), new JsonObject().put("add", bad).encode());
+            assertError(r, 400, "invalid_field");
+            assertThat(json(r).getString("field")).as(bad).isEqualTo("add");
+        }
+        assertError(call("POST", path, user("alice"), new JsonObject().put("add", "0:00").encode()), 400, "invalid_field");
+        assertThat(call("POST", path, user("alice"), new JsonObject().encode()).statusCode()).isEqualTo(400);
+        assertThat(call("POST", path, user("alice"), new JsonObject().put("add", "1:00").put("force", true).encode()).statusCode()).isEqualTo(400);
+        // alice has no server x: nothing to extend.
+        assertError(call("POST", path, user("alice"), new JsonObject().put("add", "1:00").encode()), 404, "not_found");
+    }
 }

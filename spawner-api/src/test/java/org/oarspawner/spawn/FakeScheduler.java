@@ -42,6 +42,7 @@ final class FakeScheduler implements Scheduler {
         volatile OptionalInt exit = OptionalInt.empty();
         volatile List<String> events = List.of();
         volatile Endpoint endpoint;
+        volatile Duration walltime = Duration.ofHours(1);
 
         Job(JobRef ref, SpawnKey key, Instant submitted) {
             this.ref = ref;
@@ -50,7 +51,7 @@ final class FakeScheduler implements Scheduler {
         }
 
         JobStatus status() {
-            return new JobStatus(ref, Optional.of(key), state, state.name(), nodes, Duration.ofHours(1),
+            return new JobStatus(ref, Optional.of(key), state, state.name(), nodes, walltime,
                     Optional.ofNullable(submitted), Optional.ofNullable(started), Optional.ofNullable(scheduledStart),
                     Optional.empty(), exit, OptionalInt.empty(), "", events);
         }
@@ -77,6 +78,13 @@ final class FakeScheduler implements Scheduler {
     private volatile io.vertx.core.Context statusContext;
     /** How many of the next cancels fail as an unreachable frontend would. */
     final AtomicInteger failingCancels = new AtomicInteger();
+    /** Each walltime extension asked for, as "job-id seconds". */
+    final List<String> extensions = new CopyOnWriteArrayList<>();
+    /** OAR's answer to the next extensions. */
+    volatile org.oarspawner.spi.WalltimeChange walltimeAnswer = new org.oarspawner.spi.WalltimeChange(
+            org.oarspawner.spi.WalltimeChange.Outcome.ACCEPTED, "Accepted: walltime change request accepted (scripted)");
+    /** The clusters' warning lead (oarsub --checkpoint). */
+    volatile Duration lead = Duration.ofMinutes(10);
     /** How many of the next re-stagings fail. */
     final AtomicInteger failingRestages = new AtomicInteger();
     /** Whether a cancel that got through ends the job, as oardel does on a real cluster a few seconds later. */
@@ -246,6 +254,17 @@ final class FakeScheduler implements Scheduler {
     public Future<Void> cleanUp(JobRef job, SpawnKey key) {
         cleaned.add(job.id());
         return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<org.oarspawner.spi.WalltimeChange> extendWalltime(JobRef job, Duration add) {
+        extensions.add(job.id() + " " + add.toSeconds());
+        return Future.succeededFuture(walltimeAnswer);
+    }
+
+    @Override
+    public Duration checkpointLead(String cluster) {
+        return lead;
     }
 
     @Override

@@ -1,0 +1,1 @@
+oarstat -fJ -j 1999

@@ -1,0 +1,1 @@
+oarwalltime 1998 +1h

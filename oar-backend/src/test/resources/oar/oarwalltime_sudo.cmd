@@ -1,0 +1,1 @@
+sudo -n -u alice -- /usr/bin/oarwalltime 1998 +0:01:00
