@@ -24,8 +24,8 @@ import org.oarspawner.oar.LocalCluster;
  */
 @ExtendWith(HubStack.Extension.class)
 class SessionsBrowserIT {
-    /** Whether this build extends walltimes (the walltime branch merged): then the click must move the end time. */
-    static final boolean EXTENDS = Boolean.parseBoolean(System.getProperty("sessions.extend", "false"));
+    /** The click on "Extend by 1 h" must move the end time (-Dsessions.extend=false only to look at the rest). */
+    static final boolean EXTENDS = Boolean.parseBoolean(System.getProperty("sessions.extend", "true"));
 
     @Test
     void aUserSeesHerSessionsCountdownAndExtensionBobSeesNoneOfThemTheAdminSeesBoth(HubStack hub) throws Exception {

@@ -110,7 +110,7 @@ class SessionsPageIT {
         assertThat(stop.statusCode()).as(stop.body()).isEqualTo(303);
         await("alice's job gone after Stop on the page", Duration.ofSeconds(90), () -> HubStack.jobs("alice", "").isEmpty());
         System.out.printf("Stop on the page to the job gone from OAR: %d ms%n", (System.nanoTime() - t1) / 1_000_000);
-        assertThat(alice.open(PAGE).body()).contains("Stop requested for alice/");
+        assertThat(alice.open(PAGE).body()).contains("Stop requested for alice (default server).");
     }
 
     static String xsrf(String html) {

@@ -88,7 +88,7 @@ public final class ApiServer {
 
             @Override
             public Future<?> extend(SpawnKey key, java.time.Duration add) {
-                return Future.failedFuture(new ApiError(501, "not_implemented", "this version cannot extend a walltime yet", null));
+                return spawns.extendWalltime(key, add);
             }
         };
     }

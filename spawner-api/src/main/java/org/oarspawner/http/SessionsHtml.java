@@ -88,10 +88,14 @@ final class SessionsHtml {
     }
 
     private static void server(StringBuilder h, Page p, Spawn.View v) {
-        String label = v.key().user() + (v.key().isDefaultServer() ? " (default server)" : " / " + v.key().server());
+        String label = label(v.key());
         String id = "s-" + v.key().user() + "-" + (v.key().isDefaultServer() ? ApiServer.DEFAULT_SERVER : v.key().server());
         h.append("<section class=\"server state-").append(name(v.state())).append("\" aria-labelledby=\"").append(esc(id)).append("\">\n")
-                .append("<h2 id=\"").append(esc(id)).append("\">").append(esc(label)).append("</h2>\n<dl>\n");
+                .append("<h2 id=\"").append(esc(id)).append("\">").append(esc(label)).append("</h2>\n");
+        if (v.endingSoon() && !v.state().isFinal()) {
+            h.append("<p class=\"warning\" role=\"alert\">Ending soon: save your work, or extend the walltime.</p>\n");
+        }
+        h.append("<dl>\n");
         item(h, "State", name(v.state()) + v.failure().map(f -> " (" + f.name().toLowerCase(Locale.ROOT).replace('_', '-') + ")").orElse(""));
         item(h, "Job", v.jobId().map(String::valueOf).orElse("not submitted yet"));
         item(h, "Cluster", v.cluster());
@@ -112,6 +116,7 @@ final class SessionsHtml {
                         .append(esc(when(end, p))).append(")</dd>\n");
             });
         }
+        v.walltimeChange().ifPresent(c -> walltimeChange(h, p, c));
         if (!v.message().isEmpty()) {
             item(h, "Message", v.message());
         }
@@ -125,6 +130,26 @@ final class SessionsHtml {
         h.append("</section>\n");
     }
 
+    /** "alice (default server)" or "alice / gpu1". */
+    static String label(org.oarspawner.spi.SpawnKey key) {
+        return key.user() + (key.isDefaultServer() ? " (default server)" : " / " + key.server());
+    }
+
+    /** An extension asked for: pending until OAR applies it, then applied, or refused with OAR's words. */
+    private static void walltimeChange(StringBuilder h, Page p, Spawn.WalltimeRequest c) {
+        String asked = "+" + hm(c.add()) + " asked at " + when(c.requestedAt(), p);
+        String text = switch (c.state()) {
+            case PENDING -> asked + ": accepted by OAR, applied at its next pass";
+            case APPLIED -> asked + ": applied";
+            case REFUSED -> asked + ": refused";
+        };
+        item(h, "Walltime extension", text + (c.message() == null || c.message().isBlank() ? "" : " (" + c.message().strip() + ")"));
+    }
+
+    private static String hm(Duration d) {
+        return String.format(Locale.ROOT, "%d:%02d", d.toHours(), d.toMinutesPart());
+    }
+
     private static void actions(StringBuilder h, Page p, Spawn.View v, String label) {
         boolean live = !v.state().isFinal() && v.state() != SpawnState.STOPPING;
         StringBuilder a = new StringBuilder();
@@ -132,7 +157,9 @@ final class SessionsHtml {
             a.append("<a class=\"open\" href=\"").append(esc(notebookUrl(p, v))).append("\">Open the notebook<span class=\"sr\"> of ")
                     .append(esc(label)).append("</span></a>\n");
         }
-        if (live && v.state() != SpawnState.SUBMITTING && v.state() != SpawnState.QUEUED && p.user().may("POST", v.key().user())) {
+        boolean pending = v.walltimeChange().map(c -> c.state() == Spawn.WalltimeRequest.State.PENDING).orElse(false);
+        if (live && !pending && v.state() != SpawnState.SUBMITTING && v.state() != SpawnState.QUEUED
+                && p.user().may("POST", v.key().user())) {
             form(a, p, v, "extend", "Extend by 1 h", label);
         }
         if (live && p.user().may("DELETE", v.key().user())) {

@@ -181,10 +181,11 @@ final class SessionsPage {
         }
         Future<?> done = method.equals("DELETE") ? actions.stop(key) : actions.extend(key, EXTENSION);
         done.onComplete(r -> {
-            String what = method.equals("DELETE") ? "Stop" : "Extension by 1 h";
+            String label = SessionsHtml.label(key);
             String notice = r.succeeded()
-                    ? what + (method.equals("DELETE") ? " requested for " : " requested for ") + key + "."
-                    : what + " of " + key + " refused: " + r.cause().getMessage();
+                    ? (method.equals("DELETE") ? "Stop requested for " + label + "."
+                    : "OAR accepted 1 h more for " + label + "; the new end shows here once OAR applies it.")
+                    : (method.equals("DELETE") ? "Stop" : "Extension by 1 h") + " of " + label + " refused: " + r.cause().getMessage();
             LOG.info("event=sessions_{} user={} owner={} server={} outcome={}", action, user.name(), key.user(), key.server(),
                     r.succeeded() ? "accepted" : "refused");
             rc.session().put(NOTICE, notice);

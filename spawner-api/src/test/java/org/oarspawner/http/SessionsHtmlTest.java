@@ -64,6 +64,20 @@ class SessionsHtmlTest {
     }
 
     @Test
+    void aPendingExtensionShowsInsteadOfTheButtonAndEndingSoonWarns() {
+        Spawn.View v = FakeSpawns.view("alice", "", "cpu", 7, SpawnState.READY, NOW, Optional.empty(), "", "", Optional.empty());
+        Spawn.View pending = new Spawn.View(v.key(), v.cluster(), v.login(), v.jobId(), v.state(), v.failure(), v.message(), v.nodes(),
+                v.url(), v.queuePosition(), v.scheduledStart(), v.submittedAt(), v.runningAt(), v.readyAt(), v.walltimeEnd(),
+                v.exitStatus(), v.stderrTail(), Optional.of(Duration.ofHours(1)), Optional.of(new Spawn.WalltimeRequest(
+                        Spawn.WalltimeRequest.State.PENDING, Duration.ofHours(1), NOW, "Accepted: <it will be handled shortly>",
+                        Duration.ofHours(1))), true);
+        String html = render(new PageUser("alice", false), List.of(pending), SessionsHtml.Filter.NONE, Optional.empty());
+        assertThat(html).contains("<dt>Walltime extension</dt>", "+1:00 asked at 11:00 CET: accepted by OAR, applied at its next pass",
+                "(Accepted: &lt;it will be handled shortly&gt;)", "class=\"warning\" role=\"alert\">Ending soon");
+        assertThat(html).doesNotContain("/extend\"").contains("/stop\"");
+    }
+
+    @Test
     void theXsrfCheckNeedsTheSessionsOwnNonEmptyToken() {
         assertThat(Xsrf.matches("abc", "abc")).isTrue();
         assertThat(Xsrf.matches("abc", "abd")).isFalse();

@@ -203,7 +203,7 @@ class SessionsPageTest {
         assertThat(ok.statusCode()).isEqualTo(303);
         assertThat(ok.headers().firstValue("Location")).hasValue(PREFIX);
         assertThat(spawns.calls).containsExactly("stop alice/");
-        assertThat(alice.get(PREFIX).body()).contains("Stop requested for alice/");
+        assertThat(alice.get(PREFIX).body()).contains("Stop requested for alice (default server).");
         assertThat(alice.post(PREFIX + "users/alice/servers/_default/extend", Map.of("_xsrf", token)).statusCode()).isEqualTo(303);
         assertThat(spawns.calls).containsExactly("stop alice/", "extend alice/ PT1H");
     }
