@@ -116,7 +116,8 @@ final class SessionsHtml {
                         .append(esc(when(end, p))).append(")</dd>\n");
             });
         }
-        v.walltimeChange().ifPresent(c -> walltimeChange(h, p, c));
+        v.walltimeChange().ifPresent(c -> walltimeChange(h, p, c.message() != null && c.message().equals(v.message())
+                ? new Spawn.WalltimeRequest(c.state(), c.add(), c.requestedAt(), "", c.walltimeBefore()) : c));
         if (!v.message().isEmpty()) {
             item(h, "Message", v.message());
         }
