@@ -17,9 +17,11 @@ import java.util.Optional;
  * @param hubApiUrl      the hub's API as this service reaches it, e.g. http://127.0.0.1:8081/hub/api
  * @param clientSecret   the OAuth client's secret: the service's api_token in the hub's configuration
  * @param sessionTimeout how long a page session lives unused
+ * @param hubCheck       how often a session's hub token is asked again (/hub/api/user): a logout from the hub,
+ *                       which deletes the token, ends the page's session within this
  */
 public record SessionsConfig(String serviceName, String publicUrl, String hubApiUrl, String clientSecret,
-                             Duration sessionTimeout) {
+                             Duration sessionTimeout, Duration hubCheck) {
 
     public static Optional<SessionsConfig> from(ConfigNode root) {
         return root.optionalChild("sessions").map(SessionsConfig::parse);
@@ -48,7 +50,8 @@ public record SessionsConfig(String serviceName, String publicUrl, String hubApi
             throw s.error("clientSecretFile", "must hold the service's api_token from the hub's configuration (at least 16 characters)");
         }
         return new SessionsConfig(name, pub, api, secret,
-                s.duration("sessionTimeout", Duration.ofMinutes(30), Duration.ofMinutes(1), Duration.ofHours(12)));
+                s.duration("sessionTimeout", Duration.ofMinutes(30), Duration.ofMinutes(1), Duration.ofHours(12)),
+                s.duration("hubCheckInterval", Duration.ofMinutes(1), Duration.ZERO, Duration.ofHours(1)));
     }
 
     /** The page's path, as the proxy forwards it: the hub's base path, then services/NAME/. */
@@ -74,6 +77,6 @@ public record SessionsConfig(String serviceName, String publicUrl, String hubApi
     @Override
     public String toString() {
         return "SessionsConfig[serviceName=" + serviceName + ", publicUrl=" + publicUrl + ", hubApiUrl=" + hubApiUrl
-                + ", sessionTimeout=" + sessionTimeout + "]";
+                + ", sessionTimeout=" + sessionTimeout + ", hubCheck=" + hubCheck + "]";
     }
 }

@@ -39,6 +39,7 @@ final class SessionsPage {
     static final String COOKIE = "oarspawner-sessions";
     private static final String HUB_USER = "oarspawner.hubUser";
     private static final String HUB_ADMIN = "oarspawner.hubAdmin";
+    private static final String HUB_CHECKED = "oarspawner.hubChecked";
     private static final String NOTICE = "oarspawner.notice";
     private static final Duration EXTENSION = Duration.ofHours(1);
     /** Form bodies are a token and nothing else. */
@@ -100,29 +101,42 @@ final class SessionsPage {
     }
 
     /**
-     * Binds the session to the hub user: at the first request after the OAuth callback, asks the hub's /hub/api/user
-     * with the user's token (JupyterHub 3.0's identify model: name, and admin), and keeps the answer in the session.
+     * Binds the session to the hub user: after the OAuth callback, and again every {@code hubCheckInterval}, asks the
+     * hub's /hub/api/user with the user's token (JupyterHub 3.0's identify model: name, and admin) and keeps the
+     * answer in the session. A token the hub no longer knows (the user logged out of the hub, which deletes it) or
+     * that names someone else ends the session; a GET then starts a new login.
      */
     private void identify(RoutingContext rc) {
         Session session = rc.session();
-        if (session.get(HUB_USER) != null) {
+        String known = session.get(HUB_USER);
+        Long checked = session.get(HUB_CHECKED);
+        if (known != null && checked != null && clock.millis() - checked < config.hubCheck().toMillis()) {
             rc.next();
             return;
         }
         User user = rc.user();
         oauth.userInfo(user).onSuccess(info -> {
             String name = info.getString("name");
-            if (name == null || !"user".equals(info.getString("kind", "user"))) {
-                rc.fail(403, new IllegalStateException("the hub's token does not name a user"));
+            if (name == null || !"user".equals(info.getString("kind", "user")) || (known != null && !known.equals(name))) {
+                session.destroy();
+                rc.fail(403, new IllegalStateException("the hub's token does not name this session's user"));
                 return;
             }
             session.put(HUB_USER, name);
             session.put(HUB_ADMIN, Boolean.TRUE.equals(info.getBoolean("admin")));
-            LOG.info("event=sessions_login user={} admin={}", name, session.<Boolean>get(HUB_ADMIN));
+            session.put(HUB_CHECKED, clock.millis());
+            if (known == null) {
+                LOG.info("event=sessions_login user={} admin={}", name, session.<Boolean>get(HUB_ADMIN));
+            }
             rc.next();
         }).onFailure(e -> {
             session.destroy();
-            rc.fail(401, e);
+            if (known != null && rc.request().method() == io.vertx.core.http.HttpMethod.GET) {
+                LOG.info("event=sessions_logout user={} reason=hub_token_gone", known);
+                rc.response().setStatusCode(302).putHeader("Location", rc.request().uri()).end();
+            } else {
+                rc.fail(401, e);
+            }
         });
     }
 

@@ -95,6 +95,11 @@ final class FakeHubOAuth implements AutoCloseable {
                 .put("name", user).put("admin", admins.getOrDefault(user, false)).encode());
     }
 
+    /** As the hub's logout does: the user's tokens are deleted. */
+    void logOut(String user) {
+        tokens.values().removeIf(user::equals);
+    }
+
     @Override
     public void close() {
         server.close();

@@ -89,6 +89,7 @@ class SessionsPageTest {
                   publicUrl: PUBLIC
                   hubApiUrl: http://127.0.0.1:HUB/hub/api
                   clientSecretFile: DIR/client-secret
+                  hubCheckInterval: 0s
                 """.replace("PORT", String.valueOf(listen)).replace("DIR", dir.toString()).replace("PUBLIC", pub)
                 .replace("HUB", String.valueOf(hub.port()));
         ServiceConfig config = ServiceConfig.from(ConfigNode.of(new ObjectMapper(new YAMLFactory()).readTree(yaml), Map.of()));
@@ -269,6 +270,18 @@ class SessionsPageTest {
         assertThat(out.statusCode()).isEqualTo(303);
         assertThat(out.headers().firstValue("Location")).hasValue(publicUrl + "/hub/home");
         assertThat(bob.get(PREFIX).statusCode()).as("logged out: back to the hub's OAuth").isEqualTo(302);
+    }
+
+    @Test
+    void aLogoutFromTheHubEndsThePagesSession() throws Exception {
+        PageBrowser dave = loggedIn("dave");
+        String token = xsrf(dave.get(PREFIX).body());
+        hub.logOut("dave");
+        assertThat(dave.post(PREFIX + "users/dave/servers/_default/stop", Map.of("_xsrf", token)).statusCode()).isEqualTo(401);
+        HttpResponse<String> again = dave.get(PREFIX);
+        assertThat(again.statusCode()).isEqualTo(302);
+        assertThat(again.headers().firstValue("Location").orElseThrow()).startsWith(publicUrl + "/hub/api/oauth2/authorize?");
+        assertThat(spawns.calls).isEmpty();
     }
 
     @Test
