@@ -66,10 +66,6 @@ final class SessionsPage {
                 .setUserInfoPath("/user"));
     }
 
-    String prefix() {
-        return config.prefix();
-    }
-
     /** The page's routes, to mount on the API's root router at {@link #prefix()}. */
     void mount(Router root) {
         String p = config.prefix();
