@@ -155,8 +155,7 @@ public final class OarCommand {
     }
 
     static String walltime(Duration d) {
-        long s = d.toSeconds();
-        return String.format("%d:%02d:%02d", s / 3600, (s % 3600) / 60, s % 60);
+        return org.oarspawner.spi.Grammar.walltimeText(d);
     }
 
     String property(JobRequest r) {

@@ -175,17 +175,19 @@ public final class OarOutput {
 
     /**
      * What oarwalltime's exit code says (Walltime.pm: 0 accepted, 1 bad request, 3 forbidden, 4 unknown job or
-     * syntax, 5 disabled), with OAR's own first line; anything else is an error with OAR's message.
+     * syntax, 5 disabled), with OAR's own first line, which must begin with OAR's word for that code; anything else
+     * (a syntax error, sudo refusing the command) is an error with the message.
      */
     public static WalltimeChange walltimeChange(String cluster, CommandResult result) {
         String message = (result.stdout() + "\n" + result.stderr()).lines().map(String::strip).filter(l -> !l.isEmpty())
                 .findFirst().orElse("");
+        // The exit code and OAR's own word for it: sudo's or ssh's failures exit 1 too, and are not OAR's answer.
         WalltimeChange.Outcome outcome = switch (result.exitCode()) {
-            case 0 -> message.startsWith("Accepted") ? WalltimeChange.Outcome.ACCEPTED : null;
-            case 1 -> WalltimeChange.Outcome.BAD_REQUEST;
-            case 3 -> WalltimeChange.Outcome.FORBIDDEN;
-            case 4 -> message.startsWith("Not found") ? WalltimeChange.Outcome.UNKNOWN_JOB : null;
-            case 5 -> WalltimeChange.Outcome.DISABLED;
+            case 0 -> message.startsWith("Accepted:") ? WalltimeChange.Outcome.ACCEPTED : null;
+            case 1 -> message.startsWith("Bad request:") ? WalltimeChange.Outcome.BAD_REQUEST : null;
+            case 3 -> message.startsWith("Forbidden:") ? WalltimeChange.Outcome.FORBIDDEN : null;
+            case 4 -> message.startsWith("Not found:") ? WalltimeChange.Outcome.UNKNOWN_JOB : null;
+            case 5 -> message.startsWith("Not available:") ? WalltimeChange.Outcome.DISABLED : null;
             default -> null;
         };
         if (outcome == null || result.truncated()) {

@@ -290,6 +290,16 @@ class OarOutputTest {
     }
 
     @Test
+    void sudoRefusingOarwalltimeIsAFailureNotOarsBadRequest() {
+        CommandResult sudo = new CommandResult("", "sudo: a password is required\n", 1);
+        assertThatThrownBy(() -> OarOutput.walltimeChange("cpu", sudo))
+                .isInstanceOfSatisfying(SchedulerException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.FAILED);
+                    assertThat(e.schedulerMessage()).contains("sudo: a password is required");
+                });
+    }
+
+    @Test
     void oarwalltimeSyntaxErrorIsAFailureNotAnOutcome() {
         assertThatThrownBy(() -> OarOutput.walltimeChange("cpu", Fixtures.result("oarwalltime_bad_syntax")))
                 .isInstanceOfSatisfying(SchedulerException.class, e -> {

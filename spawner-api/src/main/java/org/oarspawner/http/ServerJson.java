@@ -23,7 +23,7 @@ final class ServerJson {
         v.walltime().ifPresent(d -> o.put("walltimeSeconds", d.toSeconds()));
         o.put("endsAt", v.walltimeEnd().map(Instant::toString).orElse(null));
         o.put("walltimeChange", v.walltimeChange().map(c -> new JsonObject().put("state", c.state().name().toLowerCase())
-                .put("add", hms(c.add())).put("requestedAt", c.requestedAt().toString()).put("message", c.message())).orElse(null));
+                .put("add", org.oarspawner.spi.Grammar.walltimeText(c.add())).put("requestedAt", c.requestedAt().toString()).put("message", c.message())).orElse(null));
         o.put("endingSoon", v.endingSoon());
         v.submittedAt().ifPresent(t -> o.put("submittedAt", t.toString()));
         v.runningAt().ifPresent(t -> o.put("runningAt", t.toString()));
@@ -34,10 +34,5 @@ final class ServerJson {
             o.put("stderrTail", v.stderrTail());
         }
         return o;
-    }
-
-    private static String hms(java.time.Duration d) {
-        long t = d.toSeconds();
-        return String.format("%d:%02d:%02d", t / 3600, (t % 3600) / 60, t % 60);
     }
 }

@@ -88,7 +88,6 @@ final class SpawnRequests {
     }
 
     static String format(Duration d) {
-        long s = d.toSeconds();
-        return String.format("%d:%02d:%02d", s / 3600, (s % 3600) / 60, s % 60);
+        return Grammar.walltimeText(d);
     }
 }

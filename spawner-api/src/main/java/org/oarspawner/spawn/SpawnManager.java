@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * {@link ClusterPoller} (one status command per cluster per tick), {@link ReadinessProber} (endpoint, reach, HTTP
  * answer), {@link RouteKeeper} (the proxy's table), {@link EventLog} (progress events and their listeners),
  * {@link QueueRanking}, {@link Canceller} (oardel until OAR confirms), {@link Retention} (when ended spawns are
- * forgotten) and {@link LifecycleMetrics}. All state lives on one Vert.x context; public methods hop onto it.
+ * forgotten), {@link WalltimeChanges} (extensions), {@link EndingSoon} (the warning before the end) and
+ * {@link LifecycleMetrics}. All state lives on one Vert.x context; public methods hop onto it.
  */
 public final class SpawnManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SpawnManager.class);

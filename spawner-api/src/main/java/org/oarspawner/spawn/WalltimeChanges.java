@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.function.Function;
+import org.oarspawner.spi.Grammar;
 import org.oarspawner.spi.InvalidFieldException;
 import org.oarspawner.spi.Scheduler;
 import org.oarspawner.spi.WalltimeChange;
@@ -111,9 +112,7 @@ final class WalltimeChanges {
         notes.note(s, message);
     }
 
-    /** H:MM:SS, as OAR reads a walltime. */
-    static String hms(Duration d) {
-        long t = d.toSeconds();
-        return String.format("%d:%02d:%02d", t / 3600, (t % 3600) / 60, t % 60);
+    private static String hms(Duration d) {
+        return Grammar.walltimeText(d);
     }
 }

@@ -32,6 +32,12 @@ public enum Grammar {
                 .plusMinutes(Long.parseLong(m.group(2))).plusSeconds(m.group(3) == null ? 0 : Long.parseLong(m.group(3))));
     }
 
+    /** A walltime as OAR and users read it, H:MM:SS (the inverse of {@link #walltime(String)}). */
+    public static String walltimeText(java.time.Duration d) {
+        long t = d.toSeconds();
+        return String.format("%d:%02d:%02d", t / 3600, (t % 3600) / 60, t % 60);
+    }
+
     private final Pattern pattern;
     private final String description;
 
