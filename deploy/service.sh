@@ -19,6 +19,12 @@ fi
 if [ -z "${OARSPAWNER_HUB__API_URL:-}" ] && [ -s "$STATE/hub-service-token" ]; then
   export OARSPAWNER_HUB__API_URL=http://127.0.0.1:8081/hub/api OARSPAWNER_HUB__API_TOKEN_FILE="$STATE/hub-service-token"
 fi
+# ... and serves the HPC sessions page at http://127.0.0.1:8000/services/oarspawner/, logged in through that hub's OAuth
+# (the client's secret is the hub's api_token for the service "oarspawner": the same file).
+if [ -z "${OARSPAWNER_SESSIONS__PUBLIC_URL:-}" ] && [ -s "$STATE/hub-service-token" ]; then
+  export OARSPAWNER_SESSIONS__PUBLIC_URL="http://127.0.0.1:${OARSPAWNER_HUB_PORT:-8000}" \
+    OARSPAWNER_SESSIONS__HUB_API_URL=http://127.0.0.1:8081/hub/api OARSPAWNER_SESSIONS__CLIENT_SECRET_FILE="$STATE/hub-service-token"
+fi
 port() { echo "${OARSPAWNER_HTTP__PORT:-9081}"; }
 start() {
   if running; then echo "[service] already running (pid $(cat "$PID"))"; return; fi

@@ -56,11 +56,30 @@ with open(os.path.join(state, "hub-api-token")) as f:
 # it with e.g. `(umask 077; openssl rand -hex 32 > /etc/jupyterhub/oarspawner-hub-token)`.
 with open(os.path.join(state, "hub-service-token")) as f:
     _reconcile_token = f.read().strip()
+# The same service serves the "HPC sessions" page at /services/oarspawner/ (each server's job, queue place, walltime
+# left, "Extend by 1 h", "Stop"): the hub's proxy sends that path to the service's URL, the hub lists it in its
+# Services menu, and the page logs users in through the hub's OAuth as client "service-oarspawner", whose secret is
+# this service's api_token (the service reads the same file: sessions.clientSecretFile). The redirect URI must be the
+# absolute URL browsers use, and equal the service's sessions.publicUrl + /services/oarspawner/oauth_callback.
+_public_url = os.environ.get("OARSPAWNER_HUB_PUBLIC_URL", "http://127.0.0.1:%d" % c.JupyterHub.port)
 c.JupyterHub.services = [
     {"name": "oarspawner-admin", "api_token": _api_token},
-    {"name": "oarspawner", "api_token": _reconcile_token},
+    {"name": "oarspawner", "api_token": _reconcile_token,
+     "url": os.environ.get("OARSPAWNER_SERVICE_URL", "http://127.0.0.1:9081"),
+     "oauth_redirect_uri": _public_url + "/services/oarspawner/oauth_callback",
+     # Part of the hub: no "authorize this service" page. Its tokens only identify the user (name, admin).
+     "oauth_no_confirm": True, "display": True},
 ]
+# The hub's home page links to the page through a template variable (no fork of the hub's templates).
+c.JupyterHub.template_vars = {
+    "announcement_home": '<a href="/services/oarspawner/">HPC sessions</a>: your jobs, their walltime left, extend or stop them.',
+}
+# Hub admins see every user's sessions on that page, and may stop them. At a site: your admins, or an admin group.
+c.Authenticator.admin_users = set(os.environ.get("OARSPAWNER_HUB_ADMINS", "hubadmin").split(","))
 c.JupyterHub.load_roles = [
+    # Every user may log in to the HPC sessions page (JupyterHub 3.0 lets a user OAuth into a service only with
+    # access:services for it); "self" is the user role's default.
+    {"name": "user", "scopes": ["self", "access:services!service=oarspawner"]},
     {"name": "admin", "services": ["oarspawner-admin"]},
     {"name": "oarspawner-reconcile", "description": "Read which servers the hub has, to cancel abandoned OAR jobs",
      "scopes": ["list:users", "read:servers"], "services": ["oarspawner"]},

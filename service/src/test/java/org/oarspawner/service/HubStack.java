@@ -118,6 +118,10 @@ final class HubStack implements AutoCloseable {
                 "OARSPAWNER_HUB__API_TOKEN_FILE", LocalCluster.STATE.resolve("hub-service-token").toString(),
                 "OARSPAWNER_HUB__ORPHAN_GRACE", ORPHAN_GRACE.toSeconds() + "s",
                 "OARSPAWNER_HUB__CHECK_INTERVAL", "1s"));
+        // The HPC sessions page, logged in through this hub's OAuth (deploy/hub/jupyterhub_config.py registers it).
+        env.put("OARSPAWNER_SESSIONS__PUBLIC_URL", HUB);
+        env.put("OARSPAWNER_SESSIONS__HUB_API_URL", "http://127.0.0.1:8081/hub/api");
+        env.put("OARSPAWNER_SESSIONS__CLIENT_SECRET_FILE", LocalCluster.STATE.resolve("hub-service-token").toString());
         env.putAll(overrides);
         pb.environment().putAll(env);
         long mark = logMark();

@@ -19,7 +19,7 @@ public record ServiceConfig(String instance, String host, int port, Optional<Tls
                             Duration pollTick, Duration startTimeout, LoginMapping logins,
                             Map<String, ClusterLimits> limits, Map<String, Profile> profiles, ConfigNode clusters,
                             Optional<Proxy> proxy, ZoneId timeZone, Spawns spawns, String jobNameKey,
-                            FreeResources freeResources) {
+                            FreeResources freeResources, Optional<SessionsConfig> sessions) {
 
     /**
      * How long ended spawns are remembered ({@code spawns.retention}, default 1 h: the hub's last poll, the user's
@@ -77,7 +77,7 @@ public record ServiceConfig(String instance, String host, int port, Optional<Tls
                 root.duration("startTimeout", Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofHours(2)),
                 LoginMapping.from(root.optionalChild("logins")), limits, profiles, clusters,
                 root.optionalChild("proxy").map(ServiceConfig::proxy), timeZone(root), spawns(root), jobNameKey(root, jwt),
-                freeResources(root));
+                freeResources(root), SessionsConfig.from(root));
     }
 
     private static FreeResources freeResources(ConfigNode root) {

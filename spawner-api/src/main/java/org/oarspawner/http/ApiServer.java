@@ -61,6 +61,8 @@ public final class ApiServer {
     private final ApiAuth auth;
     private final EventStream events;
     private final Profiles profiles;
+    /** What the sessions page acts through: the manager, in process (a test may give another). */
+    private SessionActions sessionActions;
 
     public ApiServer(Vertx vertx, ServiceConfig config, SpawnManager spawns, Scheduler scheduler, PrometheusMeterRegistry registry) {
         this.vertx = vertx;
@@ -73,6 +75,28 @@ public final class ApiServer {
         this.events = new EventStream(vertx, spawns);
         this.profiles = new Profiles(config, new FreeResourcesCache(vertx, scheduler, config.freeResources().maxAge(),
                 config.freeResources().formWait(), Clock.systemUTC()), Clock.systemUTC());
+        this.sessionActions = new SessionActions() {
+            @Override
+            public Future<List<org.oarspawner.spawn.Spawn.View>> list() {
+                return spawns.list();
+            }
+
+            @Override
+            public Future<?> stop(SpawnKey key) {
+                return spawns.stop(key);
+            }
+
+            @Override
+            public Future<?> extend(SpawnKey key, java.time.Duration add) {
+                return spawns.extendWalltime(key, add);
+            }
+        };
+    }
+
+    /** For tests: the sessions page acts through these instead of the manager. */
+    ApiServer withSessionActions(SessionActions actions) {
+        this.sessionActions = actions;
+        return this;
     }
 
     public Future<HttpServer> start() {
@@ -83,6 +107,9 @@ public final class ApiServer {
             // First of all, before auth: a raw path that normalizes to another resource is refused.
             // Named, so that the HTTP metrics' route label of a refused path says so (see HttpMetrics).
             root.route().setName(HttpMetrics.PATH_GUARD).handler(new PathGuard());
+            // The HPC sessions page (a hub service, cookies and OAuth): its own routes under its prefix, never /api/v1.
+            config.sessions().ifPresent(s -> new SessionsPage(vertx, s, sessionActions, scheduler.clusters(),
+                    Clock.system(config.timeZone())).mount(root));
             JWTAuthHandler authentication = JWTAuthHandler.create(jwt());
             if (!config.openOps()) {
                 // Health and metrics only for operators' tokens (role admin or hub).

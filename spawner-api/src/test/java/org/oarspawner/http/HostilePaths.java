@@ -17,6 +17,19 @@ public final class HostilePaths {
 
     /** Every hostile path to the victim's server (add "/events" for the stream). */
     public static List<String> to(String attacker, String victim, String server) {
+        return to("/api/v1/", attacker, victim, server);
+    }
+
+    /** The same forms under another prefix that names servers the same way (the sessions page's: /services/NAME/). */
+    public static List<String> to(String prefix, String attacker, String victim, String server) {
+        List<String> out = new ArrayList<>();
+        for (String p : under(attacker, victim, server)) {
+            out.add(prefix + p.substring("/api/v1/".length()));
+        }
+        return out;
+    }
+
+    private static List<String> under(String attacker, String victim, String server) {
         List<String> out = new ArrayList<>();
         String tail = "/" + victim + "/servers/" + server;
         for (String form : FORMS) {

@@ -29,15 +29,23 @@ public final class RawHttp {
     }
 
     public static Response send(int port, String method, String target, String token, String body) throws IOException {
+        java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+        if (token != null) {
+            headers.put("Authorization", "Bearer " + token);
+        }
+        if (body != null) {
+            headers.put("Content-Type", "application/json");
+        }
+        return send(port, method, target, headers, body);
+    }
+
+    /** The same with any headers (a Cookie, a form's Content-Type): names and values sent as given. */
+    public static Response send(int port, String method, String target, java.util.Map<String, String> headers, String body)
+            throws IOException {
         byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
         StringBuilder head = new StringBuilder(method).append(' ').append(target).append(" HTTP/1.1\r\n")
                 .append("Host: 127.0.0.1:").append(port).append("\r\nConnection: close\r\n");
-        if (token != null) {
-            head.append("Authorization: Bearer ").append(token).append("\r\n");
-        }
-        if (body != null) {
-            head.append("Content-Type: application/json\r\n");
-        }
+        headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
         head.append("Content-Length: ").append(content.length).append("\r\n\r\n");
         try (Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout(30_000);
