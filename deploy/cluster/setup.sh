@@ -88,9 +88,9 @@ start_postgres() {
 start_sshd() {
   ssh-keygen -A >/dev/null
   mkdir -p /run/sshd
-  pgrep -f '^/usr/sbin/sshd -o PidFile=/run/sshd-users.pid' >/dev/null \
+  pgrep -f '^(sshd: )?/usr/sbin/sshd -o PidFile=/run/sshd-users.pid' >/dev/null \
     || /usr/sbin/sshd -o PidFile=/run/sshd-users.pid
-  pgrep -f '^/usr/sbin/sshd -f /etc/oar/sshd_config' >/dev/null \
+  pgrep -f '^(sshd: )?/usr/sbin/sshd -f /etc/oar/sshd_config' >/dev/null \
     || /usr/sbin/sshd -f /etc/oar/sshd_config 2>/dev/null
 }
 
