@@ -262,6 +262,15 @@ public final class ConfigNode {
         return p;
     }
 
+    /** The text of a file that must exist and be readable (a secret, a key): the one place that reads them. */
+    public String fileText(String name) {
+        try {
+            return Files.readString(readableFile(name));
+        } catch (java.io.IOException e) {
+            throw error(name, "cannot be read: " + e.getMessage());
+        }
+    }
+
     /** Wraps another error with this node's key. */
     public ConfigException error(String name, String message) {
         return new ConfigException(key(name) + " " + message);

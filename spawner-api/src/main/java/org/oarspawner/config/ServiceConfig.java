@@ -1,6 +1,5 @@
 package org.oarspawner.config;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -104,7 +103,7 @@ public record ServiceConfig(String instance, String host, int port, Optional<Tls
             return jwt.hmacSecret().map(s -> "derived-from-jwt-secret:" + s).orElseThrow(() -> root.error("jobNameKeyFile",
                     "is required when jwt has no hmacSecretFile (e.g. head -c 48 /dev/urandom | base64 > the file)"));
         }
-        String key = read(root, "jobNameKeyFile").strip();
+        String key = root.fileText("jobNameKeyFile").strip();
         if (key.length() < 32) {
             throw root.error("jobNameKeyFile", "must hold at least 32 characters (e.g. head -c 48 /dev/urandom | base64)");
         }
@@ -127,7 +126,7 @@ public record ServiceConfig(String instance, String host, int port, Optional<Tls
             throw p.error("apiUrl", "must be an http(s) URL like http://127.0.0.1:8001, got '" + api + "'");
         }
         // JupyterHub's own convention: the token comes from CONFIGPROXY_AUTH_TOKEN unless a file is given.
-        String token = p.optionalString("authTokenFile").map(f -> read(p, "authTokenFile").strip())
+        String token = p.optionalString("authTokenFile").map(f -> p.fileText("authTokenFile").strip())
                 .or(() -> Optional.ofNullable(System.getenv("CONFIGPROXY_AUTH_TOKEN")))
                 .orElseThrow(() -> p.error("authTokenFile", "or the environment variable CONFIGPROXY_AUTH_TOKEN is required"));
         String base = p.string("baseUrl", "/");
@@ -144,9 +143,9 @@ public record ServiceConfig(String instance, String host, int port, Optional<Tls
             if (!algorithm.equals("ES256") && !algorithm.equals("RS256")) {
                 throw key.error("algorithm", "must be ES256 or RS256, got '" + algorithm + "'");
             }
-            keys.add(new JwtKey(algorithm, read(key, "pem")));
+            keys.add(new JwtKey(algorithm, key.fileText("pem")));
         }));
-        Optional<String> secret = j.optionalString("hmacSecretFile").map(f -> read(j, "hmacSecretFile").strip());
+        Optional<String> secret = j.optionalString("hmacSecretFile").map(f -> j.fileText("hmacSecretFile").strip());
         secret.ifPresent(s -> {
             if (s.length() < 32) {
                 throw j.error("hmacSecretFile", "must hold at least 32 characters for HS256");
@@ -162,14 +161,6 @@ public record ServiceConfig(String instance, String host, int port, Optional<Tls
         return new Jwt(j.string("issuer"), audience,
                 j.duration("leeway", Duration.ofSeconds(30), Duration.ZERO, Duration.ofMinutes(5)), keys, secret,
                 j.duration("maxLifetime", Duration.ofHours(1), Duration.ofSeconds(10), Duration.ofDays(1)));
-    }
-
-    private static String read(ConfigNode n, String name) {
-        try {
-            return Files.readString(n.readableFile(name));
-        } catch (java.io.IOException e) {
-            throw n.error(name, "cannot be read: " + e.getMessage());
-        }
     }
 
     private static ClusterLimits limits(String name, ConfigNode c) {

@@ -1,8 +1,6 @@
 package org.oarspawner.config;
 
-import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -40,12 +38,7 @@ public record SessionsConfig(String serviceName, String publicUrl, String hubApi
         if (!api.matches("^https?://[^\\s/?#]+(/[^\\s?#]*)?$")) {
             throw s.error("hubApiUrl", "must be the hub's API URL like http://127.0.0.1:8081/hub/api, got '" + api + "'");
         }
-        String secret;
-        try {
-            secret = Files.readString(s.readableFile("clientSecretFile")).strip();
-        } catch (IOException e) {
-            throw s.error("clientSecretFile", "cannot be read: " + e.getMessage());
-        }
+        String secret = s.fileText("clientSecretFile").strip();
         if (secret.length() < 16) {
             throw s.error("clientSecretFile", "must hold the service's api_token from the hub's configuration (at least 16 characters)");
         }

@@ -1,7 +1,5 @@
 package org.oarspawner.hub;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Optional;
 import org.oarspawner.config.ConfigNode;
@@ -29,12 +27,7 @@ public record HubConfig(String apiUrl, String token, Duration orphanGrace, Durat
         if (!api.matches("^https?://[^\\s/]+(/\\S*)?$")) {
             throw h.error("apiUrl", "must be the hub's API URL like http://127.0.0.1:8081/hub/api, got '" + api + "'");
         }
-        String token;
-        try {
-            token = Files.readString(h.readableFile("apiTokenFile")).strip();
-        } catch (IOException e) {
-            throw h.error("apiTokenFile", "cannot be read: " + e.getMessage());
-        }
+        String token = h.fileText("apiTokenFile").strip();
         if (token.isEmpty()) {
             throw h.error("apiTokenFile", "is empty: it must hold the token of a hub service with the scopes list:users and read:servers");
         }

@@ -1,6 +1,5 @@
 package org.oarspawner.spawn;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -25,18 +24,6 @@ final class ClusterMetrics implements SpawnMetrics {
     @Override
     public void routes(String cluster, int expected, int present) {
         routes.put(cluster, expected + "/" + present);
-    }
-
-    @Override
-    public void spawnFinished(String cluster, Status status, Duration duration) {
-    }
-
-    @Override
-    public void queueWait(String cluster, Duration duration) {
-    }
-
-    @Override
-    public void runningToReady(String cluster, Duration duration) {
     }
 
     @Override
