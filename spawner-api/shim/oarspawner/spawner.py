@@ -146,7 +146,7 @@ class OARSpawner(Spawner):
             body["command"] = self.cmd + self.get_args() + ["--ip={host}", "--port={port}"]
             body["environment"] = self._environment()
             # Long enough for the service to wait for this server's previous job, stopped a moment ago, to end.
-            server = await self._call_until(deadline, "PUT", self._path(), body, ok=(200, 201), timeout=180)
+            server = await self._call_until(deadline, "PUT", self._path(), body, ok=(200, 201, 202), timeout=180)
         finally:
             self._submitted.set()
         self.log.info("oarspawner: %s/%s is %s as job %s on %s", self.user.name, self.name, server["state"],

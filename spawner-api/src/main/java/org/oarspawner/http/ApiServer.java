@@ -184,13 +184,14 @@ public final class ApiServer {
         h.handle(rc, new SpawnKey(user, DEFAULT_SERVER.equals(name) ? "" : name));
     }
 
+    /**
+     * 202 for a new spawn as soon as the request passed every check made before any command (its job id, or the
+     * submission's refusal, comes on its events and in GET); 200 with the live spawn when there is one.
+     */
     private void startServer(RoutingContext rc, SpawnKey key) {
         var job = requests.toJob(key, rc.body().asJsonObject());
-        spawns.get(key).compose(before -> spawns.start(job).map(after -> {
-            boolean existed = before.isPresent() && !before.get().state().isFinal();
-            json(rc.response(), existed ? 200 : 201, ServerJson.of(after, Instant.now()));
-            return null;
-        })).onFailure(rc::fail);
+        spawns.startNow(job).onSuccess(s -> json(rc.response(), s.live() ? 200 : 202, ServerJson.of(s.view(), Instant.now())))
+                .onFailure(rc::fail);
     }
 
     private void getServer(RoutingContext rc, SpawnKey key) {

@@ -61,8 +61,14 @@ final class EventStream {
     private void send(HttpServerResponse response, SpawnEvent e, Consumer<SpawnEvent> listener, SpawnKey key) {
         JsonObject data = new JsonObject().put("progress", e.progress()).put("message", e.message())
                 .put("state", e.state().name().toLowerCase());
+        if (e.jobId() != null) {
+            data.put("jobId", e.jobId());
+        }
         if (e.ready()) {
             data.put("ready", true);
+            if (e.url() != null) {
+                data.put("url", e.url());
+            }
         }
         if (e.failed()) {
             data.put("failed", true);

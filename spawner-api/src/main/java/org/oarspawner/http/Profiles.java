@@ -26,9 +26,13 @@ final class Profiles {
         this.clock = clock;
     }
 
+    /** With {@code ?free=false}: no free counts, and no wait for oarnodes (the shim's spawn asks so). */
     void handle(RoutingContext rc) {
         List<String> names = List.copyOf(config.limits().keySet());
-        Future.join(names.stream().map(free::get).toList()).onComplete(all -> {
+        boolean withFree = !"false".equals(rc.queryParams().get("free"));
+        List<Future<Optional<FreeResources>>> counts = withFree ? names.stream().map(free::get).toList()
+                : names.stream().map(n -> Future.succeededFuture(Optional.<FreeResources>empty())).toList();
+        Future.join(counts).onComplete(all -> {
             JsonArray profiles = new JsonArray();
             config.profiles().values().forEach(p -> profiles.add(new JsonObject().put("name", p.name()).put("display", p.display())
                     .put("cluster", p.cluster()).put("nodes", p.nodes()).put("cores", p.cores()).put("gpus", p.gpus())
@@ -41,8 +45,10 @@ final class Profiles {
                 clusters.add(new JsonObject().put("name", l.cluster()).put("display", l.display())
                         .put("maxNodes", l.maxNodes()).put("maxCores", l.maxCores()).put("maxGpus", l.maxGpus())
                         .put("gpuModels", new JsonArray(l.gpuModels())).put("maxWalltime", SpawnRequests.format(l.maxWalltime()))
-                        .put("projects", new JsonArray(l.projects())).put("types", new JsonArray(l.types()))
-                        .put("free", f.map(this::free).orElse(null)));
+                        .put("projects", new JsonArray(l.projects())).put("types", new JsonArray(l.types())));
+                if (withFree) {
+                    clusters.getJsonObject(clusters.size() - 1).put("free", f.map(this::free).orElse(null));
+                }
             }
             ApiServer.json(rc.response(), 200, new JsonObject().put("profiles", profiles).put("clusters", clusters));
         });

@@ -29,6 +29,8 @@ final class ServerJson {
         v.runningAt().ifPresent(t -> o.put("runningAt", t.toString()));
         v.readyAt().ifPresent(t -> o.put("readyAt", t.toString()));
         v.failure().ifPresent(f -> o.put("failure", f.name().toLowerCase()));
+        // A refused submission: the code a PUT answered with when it waited for oarsub (rejected_by_oar, no_account, ...).
+        v.refusal().ifPresent(r -> o.put("code", ApiServer.code(r)));
         v.exitStatus().ifPresent(x -> o.put("exitStatus", x));
         if (!v.stderrTail().isEmpty()) {
             o.put("stderrTail", v.stderrTail());

@@ -41,9 +41,14 @@ final class EventLog {
 
     /** Records an event, drops the oldest beyond the capacity, and hands it to every listener of the server. */
     SpawnEvent append(SpawnKey key, SpawnState state, int progress, String message) {
+        return append(key, state, progress, message, null, null);
+    }
+
+    /** The same, with the job id once known (null before) and the notebook's url on the ready event. */
+    SpawnEvent append(SpawnKey key, SpawnState state, int progress, String message, Long jobId, String url) {
         long id = nextIds.merge(key, 1L, Long::sum);
         SpawnEvent e = new SpawnEvent(id, clock.instant(), state, progress, message,
-                state == SpawnState.READY, state == SpawnState.FAILED);
+                state == SpawnState.READY, state == SpawnState.FAILED, jobId, url);
         Deque<SpawnEvent> log = events.computeIfAbsent(key, k -> new ArrayDeque<>());
         log.addLast(e);
         while (log.size() > capacity) {

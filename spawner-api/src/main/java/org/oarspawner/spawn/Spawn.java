@@ -21,6 +21,8 @@ public final class Spawn {
     final Instant createdAt;
     boolean outcomeRecorded;
     FailureReason failure;
+    /** What the submission's refusal was (OAR's admission rules, no account, unreachable...), if it was refused. */
+    org.oarspawner.spi.SchedulerException.Reason refusal;
     String message = "";
     /** The progress of the last event, in percent. */
     int progress;
@@ -103,7 +105,7 @@ public final class Spawn {
                 message, nodes, Optional.ofNullable(target), Optional.ofNullable(queuePosition),
                 Optional.ofNullable(scheduledStart), Optional.ofNullable(submittedAt), Optional.ofNullable(runningAt),
                 Optional.ofNullable(readyAt), Optional.ofNullable(walltimeEnd), exitStatus, stderrTail,
-                Optional.ofNullable(walltime), Optional.ofNullable(walltimeChange), endingSoon);
+                Optional.ofNullable(walltime), Optional.ofNullable(walltimeChange), endingSoon, Optional.ofNullable(refusal));
     }
 
     /**
@@ -125,7 +127,19 @@ public final class Spawn {
                        Optional<Integer> queuePosition, Optional<Instant> scheduledStart, Optional<Instant> submittedAt,
                        Optional<Instant> runningAt, Optional<Instant> readyAt, Optional<Instant> walltimeEnd,
                        OptionalInt exitStatus, String stderrTail, Optional<Duration> walltime,
-                       Optional<WalltimeRequest> walltimeChange, boolean endingSoon) {
+                       Optional<WalltimeRequest> walltimeChange, boolean endingSoon,
+                       Optional<org.oarspawner.spi.SchedulerException.Reason> refusal) {
+        /** A view of a spawn whose submission was not refused. */
+        public View(SpawnKey key, String cluster, String login, Optional<Long> jobId, SpawnState state,
+                    Optional<FailureReason> failure, String message, List<String> nodes, Optional<String> url,
+                    Optional<Integer> queuePosition, Optional<Instant> scheduledStart, Optional<Instant> submittedAt,
+                    Optional<Instant> runningAt, Optional<Instant> readyAt, Optional<Instant> walltimeEnd,
+                    OptionalInt exitStatus, String stderrTail, Optional<Duration> walltime,
+                    Optional<WalltimeRequest> walltimeChange, boolean endingSoon) {
+            this(key, cluster, login, jobId, state, failure, message, nodes, url, queuePosition, scheduledStart, submittedAt,
+                    runningAt, readyAt, walltimeEnd, exitStatus, stderrTail, walltime, walltimeChange, endingSoon, Optional.empty());
+        }
+
         /** A view without the walltime's details (no extension asked, not ending soon). */
         public View(SpawnKey key, String cluster, String login, Optional<Long> jobId, SpawnState state,
                     Optional<FailureReason> failure, String message, List<String> nodes, Optional<String> url,
@@ -133,7 +147,8 @@ public final class Spawn {
                     Optional<Instant> runningAt, Optional<Instant> readyAt, Optional<Instant> walltimeEnd,
                     OptionalInt exitStatus, String stderrTail) {
             this(key, cluster, login, jobId, state, failure, message, nodes, url, queuePosition, scheduledStart, submittedAt,
-                    runningAt, readyAt, walltimeEnd, exitStatus, stderrTail, Optional.empty(), Optional.empty(), false);
+                    runningAt, readyAt, walltimeEnd, exitStatus, stderrTail, Optional.empty(), Optional.empty(), false,
+                    Optional.empty());
         }
 
         public Optional<Duration> walltimeLeft(Instant now) {

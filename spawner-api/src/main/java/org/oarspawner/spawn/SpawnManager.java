@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -24,7 +23,6 @@ import org.oarspawner.spi.JobState;
 import org.oarspawner.spi.JobStatus;
 import org.oarspawner.spi.RouteRegistry;
 import org.oarspawner.spi.Scheduler;
-import org.oarspawner.spi.SchedulerException;
 import org.oarspawner.spi.SpawnKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,8 +39,6 @@ import org.slf4j.LoggerFactory;
 public final class SpawnManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SpawnManager.class);
     private static final int STDERR_LINES = 20;
-    /** How long a start waits for the same server's previous job to end (OAR takes ~10 s after an oardel). */
-    private static final Duration STOP_WAIT = Duration.ofMinutes(2);
 
     private final Vertx vertx;
     private final Context context;
@@ -61,6 +57,7 @@ public final class SpawnManager implements AutoCloseable {
     private final Canceller cancels;
     private final WalltimeChanges walltimes;
     private final EndingSoon endings;
+    private final SpawnStarts starts;
     private long evictionTimer = -1;
 
     public SpawnManager(Vertx vertx, Scheduler scheduler, Duration tick, Duration startTimeout, Clock clock) {
@@ -100,13 +97,14 @@ public final class SpawnManager implements AutoCloseable {
         this.events = new EventLog(clock, EventLog.DEFAULT_CAPACITY);
         this.ranking = new QueueRanking(clock);
         // A spawn that ended with its cancel unconfirmed stays polled: its job must not outlive it.
-        this.poller = new ClusterPoller(scheduler, this.metrics, spawns::values, s -> !s.state.isFinal() || s.cancelPending(),
+        this.cancels = new Canceller(scheduler, this::cleanUpAndSettle);
+        this.starts = new SpawnStarts(spawns, scheduler, clock, this.metrics, events, cancels, this::emit);
+        this.poller = new ClusterPoller(scheduler, this.metrics, this::polledSpawns, s -> !s.state.isFinal() || s.cancelPending(),
                 this::polled);
         this.prober = new ReadinessProber(vertx, scheduler, clock, tick, startTimeout, this::listening, this::ready, this::startTimedOut,
                 this::endpointRefused);
         this.routes = new RouteKeeper(scheduler, routes, baseUrl, spawns::values, this.metrics);
         this.pings = new FrontendPing(scheduler.clusters(), scheduler::ping, this.metrics, clock, tick, context, poller::idle);
-        this.cancels = new Canceller(scheduler, this::cleanUpAndSettle);
         this.walltimes = new WalltimeChanges(scheduler, clock, maxWalltime, this::note);
         this.endings = new EndingSoon(scheduler::checkpointLead, clock, this::note);
         context.runOnContext(v -> {
@@ -120,52 +118,47 @@ public final class SpawnManager implements AutoCloseable {
         });
     }
 
+    /** A start as answered at once: the spawn's view, and whether it was live already (then no new job). */
+    public record Started(Spawn.View view, boolean live) {
+    }
+
     /**
-     * Starts a server, or returns the live spawn for the same (user, server): never a second job. A spawn
-     * being stopped is not live: the new one starts once the old job has ended and its directory is cleaned.
+     * Starts a server, or returns the live spawn for the same (user, server): never a second job. Completes once the
+     * submission did (with the job id), and fails as the scheduler refused it (the spawn fails too). A spawn being
+     * stopped is not live: the new one starts once the old job has ended and its directory is cleaned.
      */
     public Future<Spawn.View> start(JobRequest request) {
         return onContext(() -> {
-            Spawn live = spawns.get(request.key());
-            if (live != null && (live.state == SpawnState.STOPPING || (live.state.isFinal() && !live.settled.future().isComplete()))) {
-                LOG.info("event=start_waits_for_stop user={} server={} cluster={} job={}", live.key.user(), live.key.server(),
-                        live.cluster, live.job == null ? "" : live.job.id());
-                String previous = live.job == null ? "" : " " + live.job.id();
-                return live.settled.future().timeout(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)
-                        .recover(e -> Future.failedFuture(new SchedulerException(live.cluster, SchedulerException.Reason.FAILED, -1,
-                                "the previous job" + previous + " of this server is still being stopped after "
-                                        + STOP_WAIT.toSeconds() + " s; start again once OAR has ended it")))
-                        .compose(v -> start(request));
-            }
-            if (live != null && !live.state.isFinal()) {
+            SpawnStarts.Begun b = starts.begin(request);
+            if (b.live()) {
+                Spawn live = b.spawn();
                 Future<Spawn.View> current = live.job == null && live.submission != null ? live.submission
                         : Future.succeededFuture(live.snapshot());
                 return current.compose(v -> restageIfQueued(live, request));
             }
-            Spawn s = new Spawn(request.key(), request.cluster(), request.login(), clock.instant());
-            s.stagedEnvironment = Spawn.digest(request.environment());
-            spawns.put(request.key(), s);
-            events.restart(s.key);
-            emit(s, SpawnState.SUBMITTING, 5, "Submitting the job to cluster " + s.cluster);
-            s.submission = scheduler.submit(request).map(job -> {
-                s.job = job;
-                s.submittedAt = clock.instant();
-                if (s.state == SpawnState.STOPPING) {
-                    cancels.cancel(s);
-                    return s.snapshot();
-                }
-                emit(s, SpawnState.QUEUED, 10, "Submitted as job " + job.id() + " on cluster " + s.cluster);
-                return s.snapshot();
-            }).recover(e -> {
-                s.failure = e instanceof SchedulerException se && se.reason() == SchedulerException.Reason.UNREACHABLE
-                        ? FailureReason.UNREACHABLE : FailureReason.REJECTED;
-                String why = e instanceof SchedulerException se ? se.schedulerMessage() : String.valueOf(e.getMessage());
-                metrics.outcome(s, s.failure == FailureReason.UNREACHABLE ? SpawnMetrics.Status.UNREACHABLE : SpawnMetrics.Status.REJECTED);
-                emit(s, SpawnState.FAILED, 100, "Cluster " + s.cluster + " refused the job: " + why);
-                s.settled.tryComplete();
-                return Future.failedFuture(e);
-            });
-            return s.submission;
+            return b.spawn().submission;
+        });
+    }
+
+    /**
+     * The same start, answered without waiting for any command: a new spawn in state submitting (its job id, or its
+     * refusal, comes on its events), or the live one. A repeated start of a live spawn whose job waits in the queue
+     * restages the new environment first (one command); one still submitting restages it once submitted.
+     */
+    public Future<Started> startNow(JobRequest request) {
+        return onContext(() -> {
+            SpawnStarts.Begun b = starts.begin(request);
+            Spawn s = b.spawn();
+            if (!b.live()) {
+                return Future.succeededFuture(new Started(s.snapshot(), false));
+            }
+            if (s.job == null && s.submission != null) {
+                s.submission.compose(v -> restageIfQueued(s, request)).onFailure(e -> LOG.warn(
+                        "event=restage_failed user={} server={} cluster={} error=\"{}\"", s.key.user(), s.key.server(), s.cluster,
+                        String.valueOf(e.getMessage()).replace('"', '\'')));
+                return Future.succeededFuture(new Started(s.snapshot(), true));
+            }
+            return restageIfQueued(s, request).map(v -> new Started(v, true));
         });
     }
 
@@ -193,7 +186,10 @@ public final class SpawnManager implements AutoCloseable {
         return onContext(() -> Future.succeededFuture(spawns.values().stream().map(Spawn::snapshot).toList()));
     }
 
-    /** Cancels a spawn. Idempotent: stopping a stopped or unknown spawn is not an error. */
+    /**
+     * Cancels a spawn. Idempotent: stopping a stopped or unknown spawn is not an error. Answers once the cancel is
+     * recorded: the route goes at once, and oardel goes in the background, again on each poll until OAR confirms.
+     */
     public Future<Optional<Spawn.View>> stop(SpawnKey key) {
         return onContext(() -> {
             Spawn s = spawns.get(key);
@@ -201,12 +197,14 @@ public final class SpawnManager implements AutoCloseable {
                 return Future.succeededFuture(Optional.ofNullable(s).map(Spawn::snapshot));
             }
             if (s.job == null) {
-                // oarsub is still running: the poller cancels the job once its id is known.
+                // oarsub is still running (or waits for the previous job): the job is cancelled once its id is known.
                 emit(s, SpawnState.STOPPING, s.progress, "Stopping once the job is submitted");
                 return Future.succeededFuture(Optional.of(s.snapshot()));
             }
             emit(s, SpawnState.STOPPING, 100, "Cancelling job " + s.job.id());
-            return cancels.cancel(s).map(r -> Optional.of(s.snapshot()));
+            routes.remove(s);
+            cancels.cancel(s);
+            return Future.succeededFuture(Optional.of(s.snapshot()));
         });
     }
 
@@ -275,6 +273,17 @@ public final class SpawnManager implements AutoCloseable {
 
     public void unsubscribe(SpawnKey key, Consumer<SpawnEvent> listener) {
         events.unsubscribe(key, listener);
+    }
+
+    /** What the poller looks at: every spawn, and the stopping ones that a new start of their server replaced. */
+    private Collection<Spawn> polledSpawns() {
+        Collection<Spawn> previous = starts.predecessors();
+        if (previous.isEmpty()) {
+            return spawns.values();
+        }
+        List<Spawn> all = new ArrayList<>(spawns.values());
+        all.addAll(previous);
+        return all;
     }
 
     /** One poll's answer for a cluster's tracked spawns. */
@@ -425,7 +434,18 @@ public final class SpawnManager implements AutoCloseable {
         LOG.info("event=spawn_{} user={} server={} cluster={} job={} message=\"{}\"", state.name().toLowerCase(),
                 s.key.user(), s.key.server(), s.cluster, s.job == null ? "" : s.job.id(),
                 message.lines().findFirst().orElse("").replace('"', '\''));
-        events.append(s.key, state, progress, message);
+        append(s, state, progress, message);
+    }
+
+    /**
+     * The spawn's event, with its job id once known and, when ready, where the proxy reaches it. Only the server's
+     * current spawn writes its log: a stopping one that a new start replaced ends without a word in the new one's.
+     */
+    private void append(Spawn s, SpawnState state, int progress, String message) {
+        if (spawns.get(s.key) == s) {
+            events.append(s.key, state, progress, message, s.job == null ? null : s.job.id(),
+                    state == SpawnState.READY ? s.target : null);
+        }
     }
 
     /** An event for the user that does not change the spawn's state: a walltime extension, the warning before the end. */
@@ -433,7 +453,7 @@ public final class SpawnManager implements AutoCloseable {
         s.message = message;
         LOG.info("event=spawn_note user={} server={} cluster={} job={} message=\"{}\"", s.key.user(), s.key.server(), s.cluster,
                 s.job == null ? "" : s.job.id(), message.replace('"', '\''));
-        events.append(s.key, s.state, s.progress, message);
+        append(s, s.state, s.progress, message);
     }
 
     /** Forgets the ended spawns past their retention; what their jobs held in the service goes with them. */

@@ -57,6 +57,21 @@ class ApiServerTest extends ApiServerFixture {
     }
 
     @Test
+    void profilesWithoutFreeCountsNeverAskOarnodes() throws Exception {
+        int before = NoClusterScheduler.FREE_ASKED.get();
+        JsonObject p = json(call("GET", "/api/v1/profiles?free=false", user("alice"), null));
+        assertThat(p.getJsonArray("profiles")).hasSize(2);
+        assertThat(p.getJsonArray("clusters").getJsonObject(1).getJsonArray("gpuModels").getList()).containsExactly("A100", "V100");
+        assertThat(p.getJsonArray("clusters").getJsonObject(0).containsKey("free")).isFalse();
+        assertThat(NoClusterScheduler.FREE_ASKED.get()).isEqualTo(before);
+        // The spawn form's plain GET still asks, and shows each cluster's free counts (null: OAR did not answer).
+        JsonObject withFree = json(call("GET", "/api/v1/profiles", user("alice"), null));
+        assertThat(withFree.getJsonArray("clusters").getJsonObject(0).containsKey("free")).isTrue();
+        assertThat(NoClusterScheduler.FREE_ASKED.get()).isGreaterThan(before);
+        assertError(call("GET", "/api/v1/profiles?free=maybe", user("alice"), null), 400, "invalid_request");
+    }
+
+    @Test
     void profilesComeFromConfig() throws Exception {
         JsonObject p = json(call("GET", "/api/v1/profiles", user("alice"), null));
         assertThat(p.getJsonArray("profiles")).hasSize(2);
@@ -104,11 +119,18 @@ class ApiServerTest extends ApiServerFixture {
     void aValidRequestReachesTheSchedulerAndItsFailureIsReported() throws Exception {
         HttpResponse<String> r = call("PUT", "/api/v1/users/carol/servers/_default", hub(),
                 "{\"profile\": \"cpu-small\", \"command\": [\"jupyterhub-singleuser\"], \"environment\": {\"JUPYTERHUB_API_TOKEN\": \"t\"}}");
-        assertError(r, 503, "cluster_unreachable");
-        assertThat(json(r).getString("message")).contains("cluster cpu");
+        // Answered without waiting for oarsub: the refusal of the submission is the spawn's, in GET and its events.
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        assertThat(json(r).containsKey("jobId")).isFalse();
         JsonObject server = json(call("GET", "/api/v1/users/carol/servers/_default", hub(), null));
+        assertThat(server.getString("code")).isEqualTo("cluster_unreachable");
+        assertThat(server.getString("message")).contains("cluster cpu");
         assertThat(server.getString("state")).isEqualTo("failed");
         assertThat(server.getString("failure")).isEqualTo("unreachable");
+        String events = call("GET", "/api/v1/users/carol/servers/_default/events", hub(), null).body();
+        String last = events.lines().filter(l -> l.startsWith("data: ")).reduce((a, b) -> b).orElseThrow().substring(6);
+        assertThat(new JsonObject(last).getBoolean("failed")).as(events).isTrue();
+        assertThat(new JsonObject(last).getString("message")).isEqualTo(server.getString("message"));
         assertThat(server.getString("name")).isEqualTo("_default");
         JsonArray listed = new JsonArray(call("GET", "/api/v1/servers?user=carol&state=failed", hub(), null).body());
         assertThat(listed).hasSize(1);

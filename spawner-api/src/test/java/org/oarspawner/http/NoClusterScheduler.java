@@ -20,6 +20,15 @@ import org.oarspawner.spi.SpawnKey;
  * (a call that did would answer 503, not the 4xx asserted).
  */
 final class NoClusterScheduler implements Scheduler {
+    /** Every free-resources question (oarnodes), by every instance: the profiles test counts them. */
+    static final java.util.concurrent.atomic.AtomicInteger FREE_ASKED = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public Future<org.oarspawner.spi.FreeResources> freeResources(String cluster) {
+        FREE_ASKED.incrementAndGet();
+        return down(cluster);
+    }
+
     private static <T> Future<T> down(String cluster) {
         return Future.failedFuture(new SchedulerException(cluster, SchedulerException.Reason.UNREACHABLE, -1,
                 "no frontend in unit tests"));

@@ -72,6 +72,12 @@ final class FakeScheduler implements Scheduler {
 
     /** When set, the next submissions fail with it. */
     volatile SchedulerException refuse;
+    /** When set, submissions stay out (as a slow oarsub) until {@link #answerSubmits()}. */
+    volatile boolean holdSubmits;
+    private final List<Runnable> pendingSubmits = new CopyOnWriteArrayList<>();
+    /** When set, cancels stay out (as a slow oardel) until {@link #answerCancels()}. */
+    volatile boolean holdCancels;
+    private final List<Runnable> pendingCancels = new CopyOnWriteArrayList<>();
     /** When set, status calls stay out until the test completes this promise's successor (see {@link #answerStatus()}). */
     volatile boolean holdStatus;
     volatile Promise<Map<Long, JobStatus>> pendingStatus;
@@ -169,8 +175,40 @@ final class FakeScheduler implements Scheduler {
         return List.of("cpu", "gpu");
     }
 
+    /** Answers the submissions that are out, on their callers' contexts. */
+    void answerSubmits() {
+        holdSubmits = false;
+        pendingSubmits.forEach(Runnable::run);
+        pendingSubmits.clear();
+    }
+
+    /** Answers the cancels that are out, on their callers' contexts. */
+    void answerCancels() {
+        holdCancels = false;
+        pendingCancels.forEach(Runnable::run);
+        pendingCancels.clear();
+    }
+
+    /** A call that stays out until {@code answers} are run: then it does {@code work} on the caller's context. */
+    private static <T> Future<T> held(List<Runnable> answers, java.util.function.Supplier<Future<T>> work) {
+        io.vertx.core.Context c = io.vertx.core.Vertx.currentContext();
+        Promise<T> p = Promise.promise();
+        answers.add(() -> Await.on(c, () -> {
+            work.get().onComplete(p);
+            return null;
+        }));
+        return p.future();
+    }
+
     @Override
     public Future<JobRef> submit(JobRequest request) {
+        if (holdSubmits) {
+            return held(pendingSubmits, () -> submitNow(request));
+        }
+        return submitNow(request);
+    }
+
+    private Future<JobRef> submitNow(JobRequest request) {
         submitted.add(request);
         if (refuse != null) {
             return Future.failedFuture(refuse);
@@ -235,6 +273,13 @@ final class FakeScheduler implements Scheduler {
 
     @Override
     public Future<CancelResult> cancel(JobRef job) {
+        if (holdCancels) {
+            return held(pendingCancels, () -> cancelNow(job));
+        }
+        return cancelNow(job);
+    }
+
+    private Future<CancelResult> cancelNow(JobRef job) {
         cancels.add(job.id());
         if (failingCancels.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             return Future.failedFuture(new SchedulerException(job.cluster(), SchedulerException.Reason.UNREACHABLE, -1,
