@@ -114,7 +114,7 @@ class ApiTrustIT {
     @Test
     void theEventStreamEndsAfterTheLastEventWhateverLastEventId() throws Exception {
         JsonObject failing = body().put("command", new JsonArray(List.of("/bin/sh", "-c", "exit 3")));
-        assertThat(svc.call("PUT", "/api/v1/users/alice/servers/sse", svc.hub(), failing).statusCode()).isEqualTo(201);
+        assertThat(svc.call("PUT", "/api/v1/users/alice/servers/sse", svc.hub(), failing).statusCode()).isEqualTo(202);
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (!svc.server("alice", "sse").getString("state").equals("failed")) {
             assertThat(System.nanoTime()).as("the job never failed").isLessThan(deadline);
@@ -128,6 +128,13 @@ class ApiTrustIT {
             assertThat(r.statusCode()).isEqualTo(200);
             if (last.equals("0")) {
                 assertThat(r.body()).contains("\"failed\":true");
+                // Every event from "Submitted as job N" on carries the job id (issue 12): what the hub shows at once.
+                long job = svc.server("alice", "sse").getLong("jobId");
+                List<JsonObject> data = r.body().lines().filter(l -> l.startsWith("data: ")).map(l -> new JsonObject(l.substring(6))).toList();
+                int submitted = data.stream().map(d -> d.getString("message")).toList().indexOf("Submitted as job " + job + " on cluster cpu");
+                assertThat(submitted).as(r.body()).isPositive();
+                assertThat(data.subList(0, submitted)).as(r.body()).allMatch(d -> !d.containsKey("jobId"));
+                assertThat(data.subList(submitted, data.size())).as(r.body()).allMatch(d -> Long.valueOf(job).equals(d.getLong("jobId")));
             } else {
                 assertThat(r.body()).doesNotContain("data:");
             }

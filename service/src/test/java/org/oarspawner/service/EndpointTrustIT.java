@@ -89,7 +89,7 @@ class EndpointTrustIT {
 
     private JsonObject ready(String server) throws Exception {
         assertThat(service.call("PUT", "/api/v1/users/alice/servers/" + server,
-                ServiceProcess.body("cpu", 0, LocalCluster.HTTP_SERVER)).statusCode()).isEqualTo(201);
+                ServiceProcess.body("cpu", 0, LocalCluster.HTTP_SERVER)).statusCode()).isEqualTo(202);
         JsonObject ready = service.waitFor("alice", server, s -> s.getString("state").equals("ready"));
         assertThat(ready.getString("url")).startsWith("http://node-cpu:");
         return ready;

@@ -29,8 +29,8 @@ class HostilePathIT {
             // bob's own server, started by the hub: a hostile GET would read it, a hostile DELETE would cancel it.
             JsonObject real = new JsonObject().put("cluster", "cpu").put("project", LocalCluster.PROJECT).put("walltime", "0:10")
                     .put("command", new JsonArray(List.of("sleep", "600")));
-            assertThat(svc.call("PUT", "/api/v1/users/bob/servers/real", svc.hub(), real).statusCode()).isEqualTo(201);
-            long realJob = svc.server("bob", "real").getLong("jobId");
+            assertThat(svc.call("PUT", "/api/v1/users/bob/servers/real", svc.hub(), real).statusCode()).isEqualTo(202);
+            long realJob = svc.jobOf("bob", "real");
 
             String attack = new JsonObject().put("cluster", "cpu").put("project", LocalCluster.PROJECT).put("walltime", "0:10")
                     .put("command", new JsonArray(List.of("/bin/sh", "-c", "id > " + marker + "; exec sleep 600"))).encode();

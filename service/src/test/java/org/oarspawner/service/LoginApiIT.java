@@ -14,8 +14,9 @@ import org.oarspawner.oar.LocalCluster;
 
 /**
  * Issue 8, item 8, at the API of the service as a real process (deploy/config/oarspawner.yaml: logins are the hub
- * user names, identity service-account): a hub user whose login is a system account gets 403 (by the configured deny
- * list, or by its uid on the frontend), one with no account on the cluster 422 with the reason, and none reaches sudo.
+ * user names, identity service-account): a hub user whose login is a system account gets 403 by the configured deny
+ * list, or a failed spawn (code login_forbidden) by its uid on the frontend; one with no account on the cluster a failed
+ * spawn (code no_account) with the reason; none reaches sudo nor gets a job.
  */
 class LoginApiIT {
     private ServiceProcess service;
@@ -38,18 +39,34 @@ class LoginApiIT {
         return new JsonObject(r.body());
     }
 
+    /**
+     * A refusal decided on the frontend (by the login's uid, or its missing account) comes after the PUT's 202, which
+     * never waits for a command: the spawn fails with the refusal's code and message.
+     */
+    private JsonObject refusedOnTheFrontend(String user) throws Exception {
+        JsonObject accepted = put(user, 202);
+        assertThat(accepted.getString("state")).isEqualTo("submitting");
+        JsonObject failed = service.waitFor(user, "x", s -> "failed".equals(s.getString("state")));
+        assertThat(failed.containsKey("jobId")).as(failed.encode()).isFalse();
+        return failed;
+    }
+
     @Test
-    void aSystemLoginIs403AndALoginWithNoAccount422() throws Exception {
-        for (String user : List.of("root", "daemon", "backup")) {
+    void aSystemLoginIsRefusedAndALoginWithNoAccountFailsWithNothingRun() throws Exception {
+        for (String user : List.of("root", "daemon")) {
             JsonObject e = put(user, 403);
             System.out.printf("LoginApiIT %s: 403 %s%n", user, e.encode());
             assertThat(e.getString("message")).doesNotContain("sudo");
         }
-        // root and daemon are in the configuration's logins.deny; backup (uid 34) is refused by its uid on the frontend.
+        // root and daemon are in the configuration's logins.deny, refused before anything runs; backup (uid 34) is
+        // refused by its uid on the frontend, which the PUT does not wait for.
         assertThat(put("daemon", 403).getString("code")).isEqualTo("login_denied");
-        assertThat(put("backup", 403).getString("code")).isEqualTo("login_forbidden");
-        JsonObject e = put("nosuchuser", 422);
-        System.out.printf("LoginApiIT nosuchuser: 422 %s%n", e.encode());
+        JsonObject backup = refusedOnTheFrontend("backup");
+        System.out.printf("LoginApiIT backup: failed %s%n", backup.encode());
+        assertThat(backup.getString("code")).isEqualTo("login_forbidden");
+        assertThat(backup.getString("message")).doesNotContain("sudo");
+        JsonObject e = refusedOnTheFrontend("nosuchuser");
+        System.out.printf("LoginApiIT nosuchuser: failed %s%n", e.encode());
         assertThat(e.getString("code")).isEqualTo("no_account");
         assertThat(e.getString("message")).contains("user nosuchuser has no account on cluster cpu").doesNotContain("sudo");
         assertThat(service.log()).doesNotContain("sudo:");

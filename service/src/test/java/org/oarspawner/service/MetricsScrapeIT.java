@@ -71,7 +71,7 @@ class MetricsScrapeIT {
 
             HttpResponse<String> put = svc.call("PUT", "/api/v1/users/alice/servers/scrape7",
                     ServiceProcess.body("cpu", 0, LocalCluster.HTTP_SERVER));
-            assertThat(put.statusCode()).as(put.body()).isEqualTo(201);
+            assertThat(put.statusCode()).as(put.body()).isEqualTo(202);
             svc.waitFor("alice", "scrape7", s -> s.getString("state").equals("ready"));
             ServiceProcess.waitUntil(() -> value(scrape(svc, null), "oarspawner_routes_present", "cpu") == 1, "the route counted present");
             // An idle cluster is pinged within 15 s of start, the busy one is polled: every frontend is up.
@@ -89,9 +89,9 @@ class MetricsScrapeIT {
                 assertThat(value(after, "oarspawner_tunnels_open", cluster)).isZero();
             }
             assertThat(value(after, "oarspawner_routes_expected", "gpu")).isZero();
-            assertThat(after).containsPattern("(?m)^vertx_http_server_requests_total\\{code=\"201\",method=\"PUT\",route=\""
+            assertThat(after).containsPattern("(?m)^vertx_http_server_requests_total\\{code=\"202\",method=\"PUT\",route=\""
                     + Pattern.quote(SERVER_ROUTE) + "\"} 1\\.0$");
-            assertThat(after).containsPattern("(?m)^vertx_http_server_response_time_seconds_bucket\\{code=\"201\",method=\"PUT\",route=\""
+            assertThat(after).containsPattern("(?m)^vertx_http_server_response_time_seconds_bucket\\{code=\"202\",method=\"PUT\",route=\""
                     + Pattern.quote(SERVER_ROUTE) + "\",le=\"[0-9.]+\"} ");
             Set<String> routes = new TreeSet<>();
             after.lines().filter(l -> l.startsWith("vertx_http_server")).forEach(l -> {

@@ -73,13 +73,58 @@ class OrphanIT {
         await("job " + ghost + " ended in OAR", Duration.ofSeconds(60), () -> jobs("bob", "ghost2").isEmpty());
     }
 
+    /**
+     * Issue 12, item 5: DELETE answers once the cancel is recorded, before oardel. The service SIGKILLed right after the
+     * hub's stop returned (oardel may or may not have reached OAR): the hub has forgotten the server, and the job must
+     * still end, by the oardel that got through or, at the restart, by the reconciliation with the hub (the recovered
+     * job's server is one the hub does not know: cancelled after hub.orphanGrace).
+     */
+    @Test
+    void aStopWhoseServiceIsKilledRightAfterThe202StillEndsTheJob(HubStack hub) throws Exception {
+        assertThat(hub.hub("POST", "/hub/api/users/alice", null).statusCode()).isIn(201, 409);
+        assertThat(hub.hub("POST", HubStack.serverPath("alice", "killed"), CPU).statusCode()).isIn(201, 202);
+        await("alice/killed ready", Duration.ofSeconds(90), () -> {
+            JsonObject s = hub.hubServer("alice", "killed");
+            return s != null && Boolean.TRUE.equals(s.getBoolean("ready"));
+        });
+        long job = jobs("alice", "killed").get(0);
+
+        long mark = hub.logMark();
+        long t0 = System.nanoTime();
+        HttpResponse<String> stop = hub.hub("DELETE", HubStack.serverPath("alice", "killed"), null);
+        long stopMs = (System.nanoTime() - t0) / 1_000_000;
+        hub.killService();
+        long killedMs = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(stop.statusCode()).as(stop.body()).isIn(202, 204);
+        assertThat(hub.logSince(mark)).contains("event=spawn_stopping user=alice server=killed");
+        assertThat(hub.hubServer("alice", "killed")).as("the hub has forgotten alice/killed").isNull();
+        boolean oardelDone = jobs("alice", "killed").isEmpty();
+
+        long restart = hub.logMark();
+        hub.startService();
+        await("job " + job + " ended in OAR", ORPHAN_GRACE.multipliedBy(6), () -> jobs("alice", "killed").isEmpty());
+        long endedMs = (System.nanoTime() - t0) / 1_000_000;
+        String since = hub.logSince(restart);
+        boolean recovered = since.contains("event=spawn_queued user=alice server=killed");
+        boolean reaped = since.contains("event=orphan_cancelled user=alice server=killed");
+        System.out.printf("stop through the hub %d ms, service killed at %d ms; job %d %s before the kill; recovered at the"
+                        + " restart: %s, cancelled as an orphan: %s; ended in OAR %d ms after the stop (grace %d s)%n", stopMs,
+                killedMs, job, oardelDone ? "already ended" : "still in OAR", recovered, reaped, endedMs, ORPHAN_GRACE.toSeconds());
+        // A job found running again at the restart is ended by the reconciliation, never taken back by the hub.
+        if (recovered && !since.contains("event=spawn_stopped user=alice server=killed") && !since.contains("event=spawn_failed user=alice server=killed")) {
+            assertThat(reaped).as(since).isTrue();
+        }
+        assertThat(hub.hubServer("alice", "killed")).isNull();
+        await("no route for alice/killed", Duration.ofSeconds(30), () -> !hub.routes().containsKey("/user/alice/killed"));
+    }
+
     /** A spawn made through the service's API directly, which the hub never heard of; returns its job. */
     private static long put(HubStack hub, String user, String server) {
         JsonObject body = CPU.copy().put("project", LocalCluster.PROJECT)
                 .put("command", new JsonArray(List.of("python3", "-m", "http.server", "--bind", "{host}", "{port}")))
                 .put("environment", new JsonObject());
         HttpResponse<String> r = hub.service("PUT", "/api/v1/users/" + user + "/servers/" + server, body);
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
         await(user + "/" + server + " submitted", Duration.ofSeconds(30), () -> jobs(user, server).size() == 1);
         return jobs(user, server).get(0);
     }

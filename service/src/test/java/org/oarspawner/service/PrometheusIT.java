@@ -99,17 +99,20 @@ class PrometheusIT {
         Thread.sleep(4000); // the queued spawn waits a few seconds more, then the node is freed
         assertThat(service.call("DELETE", "/api/v1/users/bob/servers/fill", null).statusCode()).isEqualTo(202);
         service.waitFor("alice", "queued", s -> s.getString("state").equals("ready"));
-        // OAR's admission rule refuses a devel job over 00:30:00: the PUT answers 422 with OAR's message.
+        // OAR's admission rule refuses a devel job over 00:30:00: the PUT answers 202 at once, and the spawn fails with
+        // OAR's message and the code a PUT once answered with.
         HttpResponse<String> refused = service.call("PUT", "/api/v1/users/alice/servers/devel", ServiceProcess.body("cpu", 0,
                 LocalCluster.HTTP_SERVER).put("types", new JsonArray().add("devel")).put("walltime", "1:00"));
-        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(422);
-        assertThat(new JsonObject(refused.body()).getString("code")).isEqualTo("rejected_by_oar");
-        assertThat(refused.body()).contains("devel jobs may not exceed a walltime of 00:30:00");
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(202);
+        JsonObject failed = service.waitFor("alice", "devel", s -> s.getString("state").equals("failed"));
+        assertThat(failed.getString("code")).isEqualTo("rejected_by_oar");
+        assertThat(failed.getString("failure")).isEqualTo("rejected");
+        assertThat(failed.getString("message")).contains("devel jobs may not exceed a walltime of 00:30:00");
     }
 
     private static void created(ServiceProcess service, String user, String name, JsonObject body) throws Exception {
         HttpResponse<String> r = service.call("PUT", "/api/v1/users/" + user + "/servers/" + name, body);
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
     }
 
     record Outage(long stopped, long firing, long started, long resolved) {

@@ -58,7 +58,7 @@ class RecoveryTrustIT {
     void jobsNamedLikeAnotherUsersServerAreNeitherAdoptedNorCancelled() throws Exception {
         // bob's real server: its job's name is in oarstat for every user to read.
         assertThat(service.call("PUT", "/api/v1/users/bob/servers/real",
-                ServiceProcess.body("cpu", 0, LocalCluster.HTTP_SERVER)).statusCode()).isEqualTo(201);
+                ServiceProcess.body("cpu", 0, LocalCluster.HTTP_SERVER)).statusCode()).isEqualTo(202);
         JsonObject bobs = service.waitFor("bob", "real", s -> s.getString("state").equals("ready"));
         String bobsName = new JsonObject(LocalCluster.run("oarstat", "-fJ", "-j", Long.toString(bobs.getLong("jobId"))))
                 .getJsonObject(Long.toString(bobs.getLong("jobId"))).getString("name");
@@ -107,7 +107,7 @@ class RecoveryTrustIT {
     @Test
     void aJobWhoseOwnerIsNoLongerTheMappedLoginIsLeftAlone() throws Exception {
         assertThat(service.call("PUT", "/api/v1/users/bob/servers/mapped",
-                ServiceProcess.body("cpu", 0, List.of("sleep", "600"))).statusCode()).isEqualTo(201);
+                ServiceProcess.body("cpu", 0, List.of("sleep", "600"))).statusCode()).isEqualTo(202);
         long job = service.waitFor("bob", "mapped", s -> s.getString("state").equals("starting")).getLong("jobId");
         foreignJobs.add(job);
         service.kill();

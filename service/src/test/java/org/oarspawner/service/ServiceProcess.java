@@ -204,6 +204,18 @@ final class ServiceProcess implements AutoCloseable {
         return r.statusCode() == 200 ? new JsonObject(r.body()) : new JsonObject();
     }
 
+    /**
+     * The job id of a spawn, once its submission got one: a PUT answers 202 before oarsub, and the id comes after.
+     * Fails if the spawn fails first (its message says why).
+     */
+    long jobOf(String user, String name) throws Exception {
+        JsonObject s = waitFor(user, name, v -> v.containsKey("jobId") || "failed".equals(v.getString("state")));
+        if (!s.containsKey("jobId")) {
+            throw new AssertionError(user + "/" + name + " failed before it had a job: " + s.encode());
+        }
+        return s.getLong("jobId");
+    }
+
     JsonObject waitFor(String user, String name, Predicate<JsonObject> until) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         JsonObject last = null;

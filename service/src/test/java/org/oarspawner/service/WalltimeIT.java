@@ -33,9 +33,9 @@ class WalltimeIT {
         // The service allows 12:00 in all: OAR's WALLTIME_MAX_INCREASE (2 h) is what refuses +2:00 on top of +0:05.
         try (ServiceProcess svc = new ServiceProcess(ServiceProcess.freshInstance("walltime"), Map.of()).start()) {
             assertThat(svc.call("PUT", "/api/v1/users/bob/servers/real", ServiceProcess.body("cpu", 0, NOTEBOOK).put("walltime", "0:20"))
-                    .statusCode()).isEqualTo(201);
+                    .statusCode()).isEqualTo(202);
             assertThat(svc.call("PUT", "/api/v1/users/alice/servers/ext", ServiceProcess.body("cpu", 0, NOTEBOOK).put("walltime", "0:20"))
-                    .statusCode()).isEqualTo(201);
+                    .statusCode()).isEqualTo(202);
             JsonObject bob = svc.waitFor("bob", "real", s -> "ready".equals(s.getString("state")));
             JsonObject alice = svc.waitFor("alice", "ext", s -> "ready".equals(s.getString("state")));
             assertThat(alice.getLong("walltimeSeconds")).isEqualTo(1200L);
@@ -121,7 +121,7 @@ class WalltimeIT {
         try (ServiceProcess svc = new ServiceProcess(ServiceProcess.freshInstance("ending"),
                 Map.of("OARSPAWNER_CLUSTERS__GPU__CHECKPOINT", "60s")).start()) {
             assertThat(svc.call("PUT", "/api/v1/users/alice/servers/short", ServiceProcess.body("gpu", 1, NOTEBOOK).put("walltime", "0:02"))
-                    .statusCode()).isEqualTo(201);
+                    .statusCode()).isEqualTo(202);
             JsonObject ready = svc.waitFor("alice", "short", s -> "ready".equals(s.getString("state")));
             assertThat(ready.getBoolean("endingSoon")).isFalse();
             long job = ready.getLong("jobId");
