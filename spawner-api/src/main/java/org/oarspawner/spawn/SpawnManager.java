@@ -128,54 +128,15 @@ public final class SpawnManager implements AutoCloseable {
      * stopped is not live: the new one starts once the old job has ended and its directory is cleaned.
      */
     public Future<Spawn.View> start(JobRequest request) {
-        return onContext(() -> {
-            SpawnStarts.Begun b = starts.begin(request);
-            if (b.live()) {
-                Spawn live = b.spawn();
-                Future<Spawn.View> current = live.job == null && live.submission != null ? live.submission
-                        : Future.succeededFuture(live.snapshot());
-                return current.compose(v -> restageIfQueued(live, request));
-            }
-            return b.spawn().submission;
-        });
+        return onContext(() -> starts.start(request));
     }
 
     /**
-     * The same start, answered without waiting for any command: a new spawn in state submitting (its job id, or its
-     * refusal, comes on its events), or the live one. A repeated start of a live spawn whose job waits in the queue
-     * restages the new environment first (one command); one still submitting restages it once submitted.
+     * The same start, answered without waiting for oarsub: a new spawn in state submitting (its job id, or its
+     * refusal, comes on its events), or the live one (see {@link SpawnStarts#startNow}).
      */
     public Future<Started> startNow(JobRequest request) {
-        return onContext(() -> {
-            SpawnStarts.Begun b = starts.begin(request);
-            Spawn s = b.spawn();
-            if (!b.live()) {
-                return Future.succeededFuture(new Started(s.snapshot(), false));
-            }
-            if (s.job == null && s.submission != null) {
-                s.submission.compose(v -> restageIfQueued(s, request)).onFailure(e -> LOG.warn(
-                        "event=restage_failed user={} server={} cluster={} error=\"{}\"", s.key.user(), s.key.server(), s.cluster,
-                        String.valueOf(e.getMessage()).replace('"', '\'')));
-                return Future.succeededFuture(new Started(s.snapshot(), true));
-            }
-            return restageIfQueued(s, request).map(v -> new Started(v, true));
-        });
-    }
-
-    /**
-     * A repeated start for a spawn whose job still waits brings the hub's new token: the job must start with it, so
-     * the new environment replaces the staged one. Once the job runs, it has read its environment; nothing changes.
-     */
-    private Future<Spawn.View> restageIfQueued(Spawn s, JobRequest request) {
-        String digest = Spawn.digest(request.environment());
-        if (s.state != SpawnState.QUEUED || s.job == null || digest.equals(s.stagedEnvironment)) {
-            return Future.succeededFuture(s.snapshot());
-        }
-        return scheduler.restage(s.job, request).map(v -> {
-            s.stagedEnvironment = digest;
-            LOG.info("event=job_restaged user={} server={} cluster={} job={}", s.key.user(), s.key.server(), s.cluster, s.job.id());
-            return s.snapshot();
-        });
+        return onContext(() -> starts.startNow(request));
     }
 
     public Future<Optional<Spawn.View>> get(SpawnKey key) {

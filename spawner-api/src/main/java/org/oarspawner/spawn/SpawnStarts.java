@@ -64,7 +64,7 @@ final class SpawnStarts {
      * Decides a start now, without waiting for any command: the live spawn, or a new one whose submission (after the
      * previous job of the server ended, if one is being stopped) goes on in the background, in {@code spawn.submission}.
      */
-    Begun begin(JobRequest request) {
+    private Begun begin(JobRequest request) {
         Spawn live = spawns.get(request.key());
         Optional<Spawn> previous = unsettled(request.key(), live);
         if (previous.isEmpty() && live != null && !live.state.isFinal()) {
@@ -105,6 +105,53 @@ final class SpawnStarts {
             return submit(s, request);
         });
         return new Begun(s, false);
+    }
+
+    /** A start that completes once submitted (or fails as refused); see {@link SpawnManager#start}. */
+    Future<Spawn.View> start(JobRequest request) {
+        Begun b = begin(request);
+        if (!b.live()) {
+            return b.spawn().submission;
+        }
+        Spawn live = b.spawn();
+        Future<Spawn.View> current = live.job == null && live.submission != null ? live.submission
+                : Future.succeededFuture(live.snapshot());
+        return current.compose(v -> restageIfQueued(live, request));
+    }
+
+    /**
+     * A start answered without waiting for oarsub. A repeated start of a live spawn whose job waits in the queue restages
+     * the new environment first (one command); one still submitting restages it once submitted, behind the answer.
+     */
+    Future<SpawnManager.Started> startNow(JobRequest request) {
+        Begun b = begin(request);
+        Spawn s = b.spawn();
+        if (!b.live()) {
+            return Future.succeededFuture(new SpawnManager.Started(s.snapshot(), false));
+        }
+        if (s.job == null && s.submission != null) {
+            s.submission.compose(v -> restageIfQueued(s, request)).onFailure(e -> LOG.warn(
+                    "event=restage_failed user={} server={} cluster={} error=\"{}\"", s.key.user(), s.key.server(), s.cluster,
+                    String.valueOf(e.getMessage()).replace('"', '\'')));
+            return Future.succeededFuture(new SpawnManager.Started(s.snapshot(), true));
+        }
+        return restageIfQueued(s, request).map(v -> new SpawnManager.Started(v, true));
+    }
+
+    /**
+     * A repeated start for a spawn whose job still waits brings the hub's new token: the job must start with it, so
+     * the new environment replaces the staged one. Once the job runs, it has read its environment; nothing changes.
+     */
+    private Future<Spawn.View> restageIfQueued(Spawn s, JobRequest request) {
+        String digest = Spawn.digest(request.environment());
+        if (s.state != SpawnState.QUEUED || s.job == null || digest.equals(s.stagedEnvironment)) {
+            return Future.succeededFuture(s.snapshot());
+        }
+        return scheduler.restage(s.job, request).map(v -> {
+            s.stagedEnvironment = digest;
+            LOG.info("event=job_restaged user={} server={} cluster={} job={}", s.key.user(), s.key.server(), s.cluster, s.job.id());
+            return s.snapshot();
+        });
     }
 
     /** The spawns that are no longer their server's but are still stopping: the poller keeps them. */
