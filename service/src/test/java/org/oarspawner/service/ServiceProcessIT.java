@@ -113,6 +113,9 @@ class ServiceProcessIT {
         assertThat(LocalCluster.get(ready.getString("url") + "/").statusCode()).isEqualTo(200);
         List<JsonObject> seen = events.get();
         assertThat(seen.get(seen.size() - 1).getBoolean("ready")).isTrue();
+        // The ready event says where the notebook is (GET's url) and every event the job (issue 12): no GET needed.
+        assertThat(seen.get(seen.size() - 1).getString("url")).isEqualTo(ready.getString("url"));
+        assertThat(seen).extracting(e -> e.getLong("jobId")).containsOnly(jobId);
         assertThat(seen).extracting(e -> e.getString("message")).anyMatch(m -> m.startsWith("Found job " + jobId));
         assertThat(seen).extracting(e -> e.getInteger("progress")).isSorted();
     }
