@@ -53,6 +53,13 @@ class BurstIT {
     @ParameterizedTest
     @EnumSource(Identity.class)
     void twentySubmissionsAtOnce(Identity identity, Vertx vertx) throws Exception {
+        String tag = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
+        List<JobRequest> requests = new ArrayList<>();
+        for (int i = 0; i < N; i++) {
+            String login = LOGINS.get(i % LOGINS.size());
+            requests.add(JobRequest.builder(new SpawnKey("burst" + i, tag), "bench", login).cores(1).walltime(Duration.ofMinutes(10))
+                    .project(LocalCluster.PROJECT).command("sleep", "600").env("JUPYTERHUB_API_TOKEN", "burst-" + i).build());
+        }
         Path work = Files.createTempDirectory("burst");
         Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxrwxrwx"));
         Path log = work.resolve("oarsub.log");
@@ -68,13 +75,6 @@ class BurstIT {
                 : LocalCluster.cluster("bench", identity);
         CommandRecorder metrics = new CommandRecorder();
         OarScheduler s = new OarScheduler(vertx, LocalCluster.names("burst"), List.of(config), 16, metrics);
-        String tag = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
-        List<JobRequest> requests = new ArrayList<>();
-        for (int i = 0; i < N; i++) {
-            String login = LOGINS.get(i % LOGINS.size());
-            requests.add(JobRequest.builder(new SpawnKey("burst" + i, tag), "bench", login).cores(1).walltime(Duration.ofMinutes(10))
-                    .project(LocalCluster.PROJECT).command("sleep", "600").env("JUPYTERHUB_API_TOKEN", "burst-" + i).build());
-        }
         List<JobRef> jobs = new ArrayList<>();
         try {
             long c0 = s.commandsSent("bench");
