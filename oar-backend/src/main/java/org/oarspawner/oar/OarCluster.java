@@ -2,11 +2,14 @@ package org.oarspawner.oar;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
 import org.oarspawner.oar.ssh.SshConnection;
 
 /** One cluster's connections: the service account's, and in PER_USER mode one per login, made on first use. */
 final class OarCluster implements AutoCloseable {
+    /** Below sshd's default MaxStartups (10), which drops connections beyond it at random before they log in. */
+    static final int MAX_HANDSHAKES = 8;
     final OarClusterConfig config;
     final OarCommand commands;
     final JobFiles files;
@@ -15,6 +18,8 @@ final class OarCluster implements AutoCloseable {
     private final Map<String, SshConnection> users = new ConcurrentHashMap<>();
 
     private final Runnable onReconnect;
+    /** Connections to this frontend being opened at once, service account's and logins' together (sshd's MaxStartups). */
+    private final Semaphore handshakes;
 
     /**
      * @param onReach told whether each use of the service account's connection reached the frontend; the per-user
@@ -24,7 +29,8 @@ final class OarCluster implements AutoCloseable {
         this.config = config;
         this.onReconnect = onReconnect;
         this.commands = new OarCommand(config);
-        this.service = new SshConnection(config.serviceAccount(), config.ssh(), onReconnect, onReach);
+        this.handshakes = new Semaphore(Math.min(MAX_HANDSHAKES, config.ssh().maxChannels()), true);
+        this.service = new SshConnection(config.serviceAccount(), config.ssh(), onReconnect, onReach, handshakes);
         this.accounts = new Accounts(config.name());
         this.files = config.identity() == Identity.PER_USER
                 ? new SftpJobFiles(this::connectionFor)
@@ -41,7 +47,8 @@ final class OarCluster implements AutoCloseable {
         if (config.identity() == Identity.SERVICE_ACCOUNT) {
             return service;
         }
-        return users.computeIfAbsent(login, l -> new SshConnection(config.loginTarget(l), config.ssh(), onReconnect));
+        return users.computeIfAbsent(login, l -> new SshConnection(config.loginTarget(l), config.ssh(), onReconnect, reached -> { },
+                handshakes));
     }
 
     /** Closes the per-user connections unused for the configured idle time; returns how many it closed. */

@@ -29,35 +29,31 @@ public final class OarCommand {
                 : command;
     }
 
-    /** oarsub with long options, which OAR3 keeps too. No secret is on this line: OAR shows it to everyone. */
-    public String submit(JobRequest r, String jobName, String directory) {
-        return submit(r, jobName, directory, JobScript.ENV);
-    }
-
     /**
-     * oarsub for a job whose script reads this submission's own environment file ({@link JobScript#envFile}): its
-     * name, not a secret, is on the line, so that a submission whose answer was lost can be found in OAR
-     * ({@link #submission}).
+     * oarsub's arguments (unquoted; {@link StagedSubmit} quotes them), long options, which OAR3 keeps too, for a job
+     * whose script reads this submission's own environment file ({@link JobScript#newEnvFile}). The command that stages
+     * the files adds {@code --directory} (the job's directory, which only the frontend knows), so the paths here are
+     * relative to it. No secret is here: OAR shows it to everyone; the env file's name is, so that a submission whose
+     * answer was lost can be found in OAR ({@link #submission}). The stage helper accepts exactly these options.
      */
-    public String submit(JobRequest r, String jobName, String directory, String envFile) {
+    public List<String> submitArguments(JobRequest r, String jobName, String envFile) {
         List<String> words = new ArrayList<>();
-        words.add(quote(cluster.commands().oarsub()));
         words.add("--name");
-        words.add(quote(jobName));
+        words.add(jobName);
         words.add("--resource");
-        words.add(quote(resource(r)));
+        words.add(resource(r));
         String property = property(r);
         if (!property.isEmpty()) {
             words.add("--property");
-            words.add(quote(property));
+            words.add(property);
         }
         r.project().or(cluster::defaultProject).ifPresent(p -> {
             words.add("--project");
-            words.add(quote(p));
+            words.add(p);
         });
         for (String type : r.types()) {
             words.add("--type");
-            words.add(quote(type));
+            words.add(type);
         }
         if (cluster.checkpoint().toSeconds() > 0 && r.walltime().compareTo(cluster.checkpoint()) > 0) {
             // OAR sends SIGUSR2 to the job script this long before the walltime; the script keeps it from the notebook.
@@ -66,16 +62,13 @@ public final class OarCommand {
             words.add("--checkpoint");
             words.add(Long.toString(cluster.checkpoint().toSeconds()));
         }
-        words.add("--directory");
-        words.add(quote(directory));
         words.add("--stdout");
-        words.add(quote(directory + "/oar.%jobid%.stdout"));
+        words.add("oar.%jobid%.stdout");
         words.add("--stderr");
-        words.add(quote(directory + "/oar.%jobid%.stderr"));
-        // OAR runs its command with the node's shell: quote the script path for that shell too.
-        String script = "/bin/bash " + quote(directory + "/" + JobScript.SCRIPT);
-        words.add(quote(envFile.equals(JobScript.ENV) ? script : script + " " + quote(envFile)));
-        return String.join(" ", words);
+        words.add("oar.%jobid%.stderr");
+        // OAR runs its command with the node's shell, in the job's directory: quoted for that shell too.
+        words.add("/bin/bash " + quote(JobScript.SCRIPT) + " " + quote(envFile));
+        return words;
     }
 
     /** One oarstat for all the given jobs: -fJ, since -J alone gives 2.5.9's short view. */

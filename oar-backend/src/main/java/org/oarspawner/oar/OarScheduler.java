@@ -108,9 +108,10 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
     }
 
     /**
-     * Stages the job's files, this submission's own env file among them, then runs oarsub. If the connection is lost
-     * or times out once oarsub was sent, OAR is asked for the job by its name and env file before anything is
-     * reported: the job it made is returned, never left behind, and never made twice.
+     * Stages the job's files, this submission's own env file among them, and runs oarsub, in ONE frontend command
+     * ({@link StagedSubmit}): the files go on its stdin. If the connection is lost or times out once it was sent, OAR is
+     * asked for the job by its name and env file before anything is reported: the job it made is returned, never left
+     * behind, and never made twice.
      */
     @Override
     public Future<JobRef> submit(JobRequest request) {
@@ -119,19 +120,19 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
         String dir = JobName.directoryOf(key);
         return onCluster(request.cluster(), c -> {
             if (c.config.identity() == Identity.PER_USER) {
-                // Before any connection as the login; with the service account, the check is part of each command.
+                // Before any connection as the login; with the service account, the check is part of the command.
                 c.accounts.require(login, c.service());
             }
             String envFile = JobScript.newEnvFile();
             String name = names.of(c.config.name(), key, login);
-            String path = timed(c, Command.STAGE, () -> c.files.stage(login, dir, List.of(
-                    new StagedFile(envFile, JobScript.environment(request.environment()).getBytes(StandardCharsets.UTF_8), 0600),
-                    new StagedFile(JobScript.SCRIPT, JobScript.script(request.command(), c.config.python(), c.config.endpointSpool()).getBytes(StandardCharsets.UTF_8), 0700))));
+            byte[] files = StagedSubmit.frame(JobScript.environment(request.environment()).getBytes(StandardCharsets.UTF_8),
+                    JobScript.script(request.command(), c.config.python(), c.config.endpointSpool()).getBytes(StandardCharsets.UTF_8));
+            String command = StagedSubmit.command(c.config, c.commands, login, dir, envFile, c.commands.submitArguments(request, name, envFile));
             try {
                 long id = timed(c, Command.OARSUB, () -> {
                     CommandResult r;
                     try {
-                        r = c.connectionFor(login).exec(c.commands.asUser(login, c.commands.submit(request, name, path, envFile)));
+                        r = c.connectionFor(login).exec(command, files);
                     } catch (SshException lost) {
                         if (!lost.afterSend()) {
                             throw lost;
@@ -146,10 +147,23 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
             } catch (SchedulerException e) {
                 LOG.warn("event=job_rejected user={} server={} cluster={} login={} exit_code={} reason={} message=\"{}\"",
                         key.user(), key.server(), c.config.name(), login, e.exitCode(), e.reason(), oneLine(e.schedulerMessage()));
-                c.files.clean(login, dir);
+                if (e.reason() != Reason.NO_ACCOUNT && e.reason() != Reason.FORBIDDEN) {
+                    // Nothing was staged for a login the account check stopped: no command to remove it.
+                    cleanAfterRefusal(c, login, dir, key);
+                }
                 throw e;
             }
         });
+    }
+
+    /** Removes what a refused submission staged; if that fails too, the refusal is still what the caller hears. */
+    private static void cleanAfterRefusal(OarCluster c, String login, String dir, SpawnKey key) {
+        try {
+            c.files.clean(login, dir);
+        } catch (SshException | SchedulerException e) {
+            LOG.warn("event=job_files_left user={} server={} cluster={} login={} error=\"{}\"", key.user(), key.server(),
+                    c.config.name(), login, oneLine(String.valueOf(e.getMessage())));
+        }
     }
 
     /** Writes the env file again, and only it, in the job's directory: the job sources it as it starts. */

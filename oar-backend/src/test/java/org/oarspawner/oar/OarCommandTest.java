@@ -32,17 +32,21 @@ class OarCommandTest {
         JobRequest r = JobRequest.builder(new SpawnKey("alice", "gpu"), "gpu", "alice")
                 .gpus(1).gpuModel("A100").walltime(Duration.ofMinutes(90)).project("pr-training").type("devel")
                 .property("drain", "NO").command("jupyterhub-singleuser").build();
-        String cmd = new OarCommand(config(Identity.PER_USER, "cluster='gpu'"))
-                .submit(r, "oarspawner:dev:gpu:alice:gpu", "/home/alice/.oarspawner/jobs/alice.gpu");
-        assertThat(cmd).isEqualTo("'/usr/bin/oarsub' --name 'oarspawner:dev:gpu:alice:gpu'"
-                + " --resource '/nodes=1/gpu=1,walltime=1:30:00'"
-                + " --property '(cluster='\\''gpu'\\'') AND gpumodel='\\''A100'\\'' AND drain='\\''NO'\\'''"
-                + " --project 'pr-training' --type 'devel'"
-                + " --checkpoint 600"
-                + " --directory '/home/alice/.oarspawner/jobs/alice.gpu'"
-                + " --stdout '/home/alice/.oarspawner/jobs/alice.gpu/oar.%jobid%.stdout'"
-                + " --stderr '/home/alice/.oarspawner/jobs/alice.gpu/oar.%jobid%.stderr'"
-                + " '/bin/bash '\\''/home/alice/.oarspawner/jobs/alice.gpu/job.sh'\\'''");
+        OarClusterConfig config = config(Identity.PER_USER, "cluster='gpu'");
+        OarCommand c = new OarCommand(config);
+        List<String> args = c.submitArguments(r, "oarspawner:dev:gpu:alice:gpu", "env.0a1b");
+        assertThat(args).containsExactly("--name", "oarspawner:dev:gpu:alice:gpu", "--resource", "/nodes=1/gpu=1,walltime=1:30:00",
+                "--property", "(cluster='gpu') AND gpumodel='A100' AND drain='NO'", "--project", "pr-training", "--type", "devel",
+                "--checkpoint", "600", "--stdout", "oar.%jobid%.stdout", "--stderr", "oar.%jobid%.stderr",
+                "/bin/bash 'job.sh' 'env.0a1b'");
+        // As the login itself: the staging script, then oarsub with every argument quoted; one line, whatever the login shell.
+        String cmd = StagedSubmit.command(config, c, "alice", "alice.gpu", "env.0a1b", args);
+        assertThat(cmd).startsWith("sh -c '").doesNotContain("\n").endsWith(" oarspawner-submit 'alice.gpu' 'env.0a1b' '/usr/bin/oarsub'"
+                + " '--name' 'oarspawner:dev:gpu:alice:gpu' '--resource' '/nodes=1/gpu=1,walltime=1:30:00'"
+                + " '--property' '(cluster='\\''gpu'\\'') AND gpumodel='\\''A100'\\'' AND drain='\\''NO'\\'''"
+                + " '--project' 'pr-training' '--type' 'devel' '--checkpoint' '600'"
+                + " '--stdout' 'oar.%jobid%.stdout' '--stderr' 'oar.%jobid%.stderr'"
+                + " '/bin/bash '\\''job.sh'\\'' '\\''env.0a1b'\\'''");
     }
 
     @Test
@@ -52,13 +56,13 @@ class OarCommandTest {
                 b.serviceAccount(), b.userKeys(), b.commands(), b.properties(), b.gpuModelProperty(), b.defaultProject(), b.python(),
                 b.reachability(), b.endpointSpool(), Duration.ZERO);
         JobRequest r = JobRequest.builder(new SpawnKey("bob", ""), "gpu", "bob").command("x").build();
-        assertThat(new OarCommand(none).submit(r, "n", "/d")).doesNotContain("--checkpoint");
+        assertThat(new OarCommand(none).submitArguments(r, "n", "env.a")).doesNotContain("--checkpoint");
         OarClusterConfig lead = new OarClusterConfig(b.name(), b.frontendHost(), b.frontendPort(), b.ssh(), b.identity(),
                 b.serviceAccount(), b.userKeys(), b.commands(), b.properties(), b.gpuModelProperty(), b.defaultProject(), b.python(),
                 b.reachability(), b.endpointSpool(), Duration.ofSeconds(90));
-        assertThat(new OarCommand(lead).submit(r, "n", "/d")).contains(" --checkpoint 90 ");
+        assertThat(String.join(" ", new OarCommand(lead).submitArguments(r, "n", "env.a"))).contains(" --checkpoint 90 ");
         JobRequest shorter = JobRequest.builder(new SpawnKey("bob", ""), "gpu", "bob").walltime(Duration.ofSeconds(90)).command("x").build();
-        assertThat(new OarCommand(lead).submit(shorter, "n", "/d")).doesNotContain("--checkpoint");
+        assertThat(new OarCommand(lead).submitArguments(shorter, "n", "env.a")).doesNotContain("--checkpoint");
     }
 
     @Test
@@ -75,11 +79,13 @@ class OarCommandTest {
     void cpuSubmissionAsTheServiceAccount() {
         JobRequest r = JobRequest.builder(new SpawnKey("bob", ""), "gpu", "bob").cores(4)
                 .walltime(Duration.ofHours(26).plusSeconds(7)).command("x").build();
-        OarCommand c = new OarCommand(config(Identity.SERVICE_ACCOUNT, null));
-        String cmd = c.asUser("bob", c.submit(r, "n", "/d", "env.0a1b"));
-        assertThat(cmd).startsWith(Accounts.guard("bob") + "sudo -n -u 'bob' -- '/usr/bin/oarsub' --name 'n' --resource '/nodes=1/core=4,walltime=26:00:07' --checkpoint 600 --directory");
-        assertThat(cmd).endsWith(" '/bin/bash '\\''/d/job.sh'\\'' '\\''env.0a1b'\\'''");
-        assertThat(cmd).doesNotContain("--property").doesNotContain("--project");
+        OarClusterConfig config = config(Identity.SERVICE_ACCOUNT, null);
+        OarCommand c = new OarCommand(config);
+        String cmd = StagedSubmit.command(config, c, "bob", "bob._default", "env.0a1b", c.submitArguments(r, "n", "env.0a1b"));
+        // The account check, then sudo runs the stage helper, which stages from stdin and runs oarsub: one command.
+        assertThat(cmd).isEqualTo(Accounts.guard("bob") + "sudo -n -u 'bob' -- '/usr/local/bin/oarspawner-stage' submit 'bob._default'"
+                + " 'env.0a1b' -- '--name' 'n' '--resource' '/nodes=1/core=4,walltime=26:00:07' '--checkpoint' '600'"
+                + " '--stdout' 'oar.%jobid%.stdout' '--stderr' 'oar.%jobid%.stderr' '/bin/bash '\\''job.sh'\\'' '\\''env.0a1b'\\'''");
     }
 
     @Test
@@ -105,7 +111,7 @@ class OarCommandTest {
                 base.identity(), base.serviceAccount(), base.userKeys(), base.commands(), base.properties(),
                 base.gpuModelProperty(), Optional.of("pr-default"), base.python(), base.reachability(), base.endpointSpool());
         JobRequest r = JobRequest.builder(new SpawnKey("bob", ""), "gpu", "bob").command("x").build();
-        assertThat(new OarCommand(withProject).submit(r, "n", "/d")).contains("--project 'pr-default'");
+        assertThat(new OarCommand(withProject).submitArguments(r, "n", "env.a")).containsSubsequence("--project", "pr-default");
     }
 
     @Test

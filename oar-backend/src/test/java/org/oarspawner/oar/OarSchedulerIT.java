@@ -111,9 +111,9 @@ class OarSchedulerIT {
                     assertThat(e.exitCode()).isEqualTo(8);
                     assertThat(e.cluster()).isEqualTo("cpu");
                 });
-        // alice's account checked once (getent, then cached for this login), staged over SFTP, submitted once, and
+        // alice's account checked once (getent, then cached for this login), staged and submitted in one command, and
         // the staged files removed again.
-        assertThat(perUser.commandsSent("cpu") - before).isEqualTo(4);
+        assertThat(perUser.commandsSent("cpu") - before).isEqualTo(3);
         LocalCluster.assertNoFile(LocalCluster.jobDir("alice", new SpawnKey("alice@example.org", "big")));
     }
 

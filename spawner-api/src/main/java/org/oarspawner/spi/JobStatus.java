@@ -65,7 +65,10 @@ public record JobStatus(
     /** Time left before the walltime kills the job, for a started job. */
     public Optional<Duration> walltimeLeft(Instant now) {
         return started.map(s -> {
-            Duration left = walltime.minus(Duration.between(s, now));
+            // OAR dates the jobs a scheduler pass starts one second ahead (oar_meta_sched: $current_time_sec++), so a job
+            // seen at once may have started "in the future": no time has passed for it yet, it has its whole walltime.
+            Duration elapsed = Duration.between(s, now);
+            Duration left = walltime.minus(elapsed.isNegative() ? Duration.ZERO : elapsed);
             return left.isNegative() ? Duration.ZERO : left;
         });
     }

@@ -57,6 +57,7 @@ public final class SshConnection implements AutoCloseable {
 
     private final Runnable onReconnect;
     private final Consumer<Boolean> onReach;
+    private final Semaphore handshakes;
 
     public SshConnection(SshTarget target, SshSettings settings) {
         this(target, settings, () -> { });
@@ -72,6 +73,16 @@ public final class SshConnection implements AutoCloseable {
      *                its exit status; false when it could not (no connection, refused, timed out, lost), for metrics
      */
     public SshConnection(SshTarget target, SshSettings settings, Runnable onReconnect, Consumer<Boolean> onReach) {
+        this(target, settings, onReconnect, onReach, new Semaphore(1));
+    }
+
+    /**
+     * @param handshakes shared by the connections to one frontend: how many may be opening (key exchange, login) at
+     *                   once. sshd drops unauthenticated connections beyond its MaxStartups (10 by default) at random, so
+     *                   a burst of first commands for many logins must not open them all at once.
+     */
+    public SshConnection(SshTarget target, SshSettings settings, Runnable onReconnect, Consumer<Boolean> onReach, Semaphore handshakes) {
+        this.handshakes = handshakes;
         this.onReconnect = onReconnect;
         this.onReach = onReach;
         this.target = target;
@@ -353,9 +364,22 @@ public final class SshConnection implements AutoCloseable {
     }
 
     private void connect() throws JSchException {
-        SshSessions.Opened opened = SshSessions.open(target, settings);
-        session = opened.session();
-        jumpSession = opened.jump();
+        try {
+            if (!handshakes.tryAcquire(settings.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new JSchException("too many connections to the frontend being opened; none ended within "
+                        + settings.connectTimeout().toSeconds() + " s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new JSchException("interrupted", e);
+        }
+        try {
+            SshSessions.Opened opened = SshSessions.open(target, settings);
+            session = opened.session();
+            jumpSession = opened.jump();
+        } finally {
+            handshakes.release();
+        }
     }
 
     private synchronized void dropSession() {
