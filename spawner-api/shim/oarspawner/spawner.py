@@ -238,7 +238,10 @@ class OARSpawner(Spawner):
         # queued when the hub went down is the same OAR job: wait for it, rather than let the hub drop it.
         try:
             deadline = self._deadline(self.start_timeout)
-            server = await self._until_ready(SpawnStream(self), deadline)
+            # Most servers are ready: one GET says so. A queued or starting one is followed on its event stream.
+            server = self._job = await self._call_until(deadline, "GET", self._path())
+            if server["state"] in RUNNING and server["state"] != "ready":
+                server = await self._until_ready(SpawnStream(self), deadline)
         except ServiceError as e:
             # Raising here would stop the hub's start-up (check_spawner does not catch it): keep the server.
             self.log.warning("oarspawner: %s/%s: %s; keeping the server, poll() will tell", self.user.name, self.name, e)

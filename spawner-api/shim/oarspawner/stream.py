@@ -94,6 +94,8 @@ class SpawnStream:
                 return event
             if loop.time() > deadline:
                 return {"state": self.state, "message": "not ready within start_timeout"}
+            if outcome != "unreachable":
+                announced = False
             if outcome == "unknown":
                 if put is None or self.job_id is not None:
                     raise ServiceError(f"the oarspawner service does not know {s.user.name}/{s.name}", 404)
@@ -106,12 +108,10 @@ class SpawnStream:
                 if not announced:
                     announced = True
                     self._show(UNREACHABLE)
-            else:
-                announced = False
-                if outcome == "ended":
-                    # The service ends a stream early only for a spawn at its end whose last event it thinks we saw:
-                    # a restarted service numbers from 1 again. Read it from the start.
-                    self.restart()
+            elif outcome == "ended":
+                # The service ends a stream early only for a spawn at its end whose last event it thinks we saw:
+                # a restarted service numbers from 1 again. Read it from the start.
+                self.restart()
             await asyncio.sleep(min(backoff.next(), max(deadline - loop.time(), 0)))
 
     async def _read(self, deadline, backoff):

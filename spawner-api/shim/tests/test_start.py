@@ -152,17 +152,19 @@ def test_the_profiles_are_fetched_once_per_hub_process_and_again_when_a_choice_i
     assert asyncio.run(go()) == ["/api/v1/profiles?free=false"] * 2
 
 
-def test_get_url_after_a_hub_restart_follows_the_stream():
+def test_get_url_after_a_hub_restart_asks_once_and_follows_the_stream_of_a_server_not_ready_yet():
     port = free_port()
+    queued = {"state": "queued", "cluster": "cpu", "jobId": 7}
+    ready = {"state": "ready", "url": "http://node-cpu:40001", "cluster": "cpu", "jobId": 8}
 
     async def go():
-        fake = FakeService(port, [("events", SUBMITTED + [READY_URL], "end")])
+        fake = FakeService(port, [(200, queued), ("events", SUBMITTED + [READY_URL], "end"), (200, ready)])
         await fake.start()
         try:
             s = spawner(port)
             s.server = types.SimpleNamespace(url="http://127.0.0.1:8000/user/alice/")
-            return await s.get_url(), [p for _, p, _, _ in fake.requests]
+            return await s.get_url(), await s.get_url(), [p for _, p, _, _ in fake.requests]
         finally:
             await fake.stop()
 
-    assert asyncio.run(go()) == ("http://node-cpu:40000", [SERVER + "/events"])
+    assert asyncio.run(go()) == ("http://node-cpu:40000", "http://node-cpu:40001", [SERVER, SERVER + "/events", SERVER])
