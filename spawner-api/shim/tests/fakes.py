@@ -17,13 +17,15 @@ def free_port():
 class FakeService:
     """Answers each request with the next scripted action: 'reset' closes the connection without an answer,
     (status, body) answers, ('events', [chunks], keep) streams chunks (then 'end' ends the stream, 'drop' resets
-    the connection, 'die' resets it and stops listening)."""
+    the connection, 'die' resets it and stops listening; ('events', [chunks], 'hold', [more]) sends more once release
+    is set, then ends). The script may be a function of (method, path) instead."""
 
     def __init__(self, port, script):
         self.port = port
-        self.script = list(script)
+        self.script = script if callable(script) else list(script)
         self.requests = []
         self.server = None
+        self.release = asyncio.Event()
 
     async def start(self):
         self.server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
@@ -39,7 +41,10 @@ class FakeService:
         headers = {k.lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:] if ":" in line)}
         body = await reader.readexactly(int(headers.get("content-length", "0")))
         self.requests.append((method, path, headers, body))
-        action = self.script.pop(0) if self.script else (500, {"message": "unscripted"})
+        if callable(self.script):
+            action = self.script(method, path)
+        else:
+            action = self.script.pop(0) if self.script else (500, {"message": "unscripted"})
         if action == "reset":
             writer.transport.abort()
             return
@@ -49,6 +54,10 @@ class FakeService:
                 writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                 await writer.drain()
                 await asyncio.sleep(0.01)
+            if action[2] == "hold":
+                await self.release.wait()
+                for chunk in action[3]:
+                    writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
             if action[2] in ("drop", "die"):
                 writer.transport.abort()
                 if action[2] == "die":

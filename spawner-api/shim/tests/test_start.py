@@ -168,3 +168,45 @@ def test_get_url_after_a_hub_restart_asks_once_and_follows_the_stream_of_a_serve
             await fake.stop()
 
     assert asyncio.run(go()) == ("http://node-cpu:40000", "http://node-cpu:40001", [SERVER, SERVER + "/events", SERVER])
+
+
+def test_the_event_streams_leave_the_hubs_shared_http_client_free():
+    from tornado.httpclient import AsyncHTTPClient
+
+    from oarspawner import spawner as module
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+
+    def answer(method, path):
+        if method == "PUT":
+            return 202, SUBMITTING
+        if path.endswith("/events"):
+            return "events", SUBMITTED[:1], "hold", [READY_URL]
+        return 200, {"the": "hub's own call"}
+
+    async def go():
+        fake = FakeService(port, answer)
+        await fake.start()
+        module._PROFILES[url] = PROFILES
+        try:
+            # More servers starting at once than the hub's shared client runs requests (10, tornado's default).
+            spawners = [spawner(port, user_options={"profile": "cpu-1core-2h"}) for _ in range(12)]
+            for i, s in enumerate(spawners):
+                s.user = types.SimpleNamespace(name=f"u{i:02d}", url=f"/user/u{i:02d}/")
+            starts = [asyncio.ensure_future(s.start()) for s in spawners]
+
+            async def streams_open():
+                while sum(p.endswith("/events") for _, p, _, _ in fake.requests) < 12:
+                    await asyncio.sleep(0.01)
+            await asyncio.wait_for(streams_open(), 10)
+            # The hub's own calls (to its proxy, to the notebooks) through the shared client are not queued behind them.
+            other = await asyncio.wait_for(AsyncHTTPClient().fetch(url + "/hub-call", raise_error=False), 10)
+            fake.release.set()
+            return other.code, await asyncio.gather(*starts)
+        finally:
+            fake.release.set()
+            await fake.stop()
+
+    code, urls = asyncio.run(go())
+    assert code == 200
+    assert urls == ["http://node-cpu:40000"] * 12
