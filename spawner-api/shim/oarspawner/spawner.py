@@ -111,13 +111,19 @@ class OARSpawner(Spawner):
     async def profiles(self, deadline=None, fresh=False):
         """fresh: the form's, with what each cluster has free now. Otherwise the profiles without the free counts,
         for start() to check a user's options: fetched once per hub process (the service answers them from its
-        configuration, without waiting for OAR), and again when a check fails against them."""
-        deadline = deadline or self._deadline(15)
-        if fresh:
-            _PROFILES[self.service_url] = await self._call_until(deadline, "GET", "/api/v1/profiles")
-        elif self.service_url not in _PROFILES:
-            _PROFILES[self.service_url] = await self._call_until(deadline, "GET", "/api/v1/profiles?free=false")
-        return _PROFILES[self.service_url]
+        configuration, without waiting for OAR; a burst of starts shares the one request), and again when a check
+        fails against them."""
+        kept = _PROFILES.get(self.service_url)
+        if fresh or kept is None:
+            path = "/api/v1/profiles" if fresh else "/api/v1/profiles?free=false"
+            kept = _PROFILES[self.service_url] = asyncio.ensure_future(
+                self._call_until(deadline or self._deadline(15), "GET", path))
+        try:
+            return await asyncio.shield(kept)
+        except Exception:
+            if _PROFILES.get(self.service_url) is kept:
+                del _PROFILES[self.service_url]
+            raise
 
     async def _options(self, deadline):
         try:

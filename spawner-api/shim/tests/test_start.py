@@ -187,7 +187,8 @@ def test_the_event_streams_leave_the_hubs_shared_http_client_free():
     async def go():
         fake = FakeService(port, answer)
         await fake.start()
-        module._PROFILES[url] = PROFILES
+        kept = module._PROFILES[url] = asyncio.get_running_loop().create_future()
+        kept.set_result(PROFILES)
         try:
             # More servers starting at once than the hub's shared client runs requests (10, tornado's default).
             spawners = [spawner(port, user_options={"profile": "cpu-1core-2h"}) for _ in range(12)]
@@ -210,3 +211,38 @@ def test_the_event_streams_leave_the_hubs_shared_http_client_free():
     code, urls = asyncio.run(go())
     assert code == 200
     assert urls == ["http://node-cpu:40000"] * 12
+
+
+def test_a_burst_of_starts_shares_one_request_for_the_profiles():
+    port = free_port()
+
+    def answer(method, path):
+        if "profiles" in path:
+            return 200, PROFILES
+        return (202, SUBMITTING) if method == "PUT" else ("events", [READY_URL], "end")
+
+    async def go():
+        fake = FakeService(port, answer)
+        await fake.start()
+        try:
+            spawners = [spawner(port, user_options={"profile": "cpu-1core-2h"}) for _ in range(5)]
+            for i, s in enumerate(spawners):
+                s.user = types.SimpleNamespace(name=f"u{i}", url=f"/user/u{i}/")
+            urls = await asyncio.wait_for(asyncio.gather(*(s.start() for s in spawners)), 10)
+            return urls, [p for _, p, _, _ in fake.requests if "profiles" in p]
+        finally:
+            await fake.stop()
+
+    assert asyncio.run(go()) == (["http://node-cpu:40000"] * 5, ["/api/v1/profiles?free=false"])
+
+
+def test_profiles_that_could_not_be_fetched_are_asked_again_by_the_next_start():
+    async def test(s):
+        with pytest.raises(ServiceError, match="unauthorized"):
+            await s.start()
+        return await s.start()
+
+    url, requests, _ = run([(401, {"message": "unauthorized"}), (200, PROFILES), (202, SUBMITTING),
+                            ("events", [READY_URL], "end")], test)
+    assert url == "http://node-cpu:40000"
+    assert [p for _, p in requests if "profiles" in p] == ["/api/v1/profiles?free=false"] * 2
