@@ -7,11 +7,15 @@ from jupyterhub.spawner import Spawner
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from traitlets import Float, Integer, Unicode, default
 
-from . import form, progress, retry, tokens
+from . import form, retry, tokens
 from .retry import ServiceError, ServiceUnavailable
+from .stream import SpawnStream
 
 DEFAULT_SERVER = "_default"
 RUNNING = ("submitting", "queued", "starting", "ready", "stopping")
+HUB_CLAIMS = {"sub": "jupyterhub", "roles": ["hub"]}
+# The service's profiles by service_url, for this hub process (see OARSpawner.profiles).
+_PROFILES = {}
 
 __all__ = ["OARSpawner", "ServiceError", "ServiceUnavailable"]
 
@@ -25,12 +29,14 @@ class OARSpawner(Spawner):
     jwt_audience = Unicode("oarspawner", config=True, help="The aud claim the service expects.")
     jwt_lifetime = Integer(300, config=True, help="Seconds each token lives.")
     static_token = Unicode("", config=True, help="A ready-made bearer token, instead of signing one.")
-    poll_interval_while_starting = Float(0.5, config=True, help="Seconds between status checks while start() waits: the service answers from memory, so this costs OAR nothing.")
     stop_grace = Float(120, config=True, help="""Seconds stop() keeps trying to reach the service (a restart, a deployment)
         before it gives up and the hub forgets the server. The service then cancels the job itself once the hub has
         not known the server for its hub.orphanGrace.""")
     retry_first_delay = Float(0.5, config=True, help="Seconds before the first retry when the service cannot be reached; doubles on each try.")
     retry_max_delay = Float(5.0, config=True, help="The most seconds between two tries to reach the service.")
+
+    _job = None
+    _stream = None
 
     @default("start_timeout")
     def _start_timeout(self):
@@ -41,23 +47,20 @@ class OARSpawner(Spawner):
     def _http_timeout(self):
         return 120
 
-    _profiles = None
-
     # -- talking to the service ---------------------------------------------------------------------------------
 
     def _token(self):
         if self.static_token:
             return self.static_token
         if self.jwt_secret_file:
-            with open(self.jwt_secret_file, "rb") as f:
-                key, algorithm = f.read().strip(), "HS256"
+            path, algorithm = self.jwt_secret_file, "HS256"
         elif self.jwt_private_key_file:
-            with open(self.jwt_private_key_file, "rb") as f:
-                key, algorithm = f.read(), self.jwt_algorithm
+            path, algorithm = self.jwt_private_key_file, self.jwt_algorithm
         else:
             raise ServiceError("OARSpawner needs jwt_secret_file, jwt_private_key_file or static_token to call the service")
-        return tokens.sign({"sub": "jupyterhub", "roles": ["hub"]}, algorithm, key, self.jwt_issuer,
-                           self.jwt_audience, self.jwt_lifetime)
+        # One token for every call of this hub process, signed again shortly before it expires or when the key
+        # file changes.
+        return tokens.reused(HUB_CLAIMS, algorithm, path, self.jwt_issuer, self.jwt_audience, self.jwt_lifetime)
 
     def _path(self):
         name = self.name or DEFAULT_SERVER
@@ -106,9 +109,29 @@ class OARSpawner(Spawner):
         return asyncio.get_running_loop().time() + seconds
 
     async def profiles(self, deadline=None, fresh=False):
-        if self._profiles is None or fresh:
-            self._profiles = await self._call_until(deadline or self._deadline(15), "GET", "/api/v1/profiles")
-        return self._profiles
+        """fresh: the form's, with what each cluster has free now. Otherwise the profiles without the free counts,
+        for start() to check a user's options: fetched once per hub process (the service answers them from its
+        configuration, without waiting for OAR; a burst of starts shares the one request), and again when a check
+        fails against them."""
+        kept = _PROFILES.get(self.service_url)
+        if fresh or kept is None:
+            path = "/api/v1/profiles" if fresh else "/api/v1/profiles?free=false"
+            kept = _PROFILES[self.service_url] = asyncio.ensure_future(
+                self._call_until(deadline or self._deadline(15), "GET", path))
+        try:
+            return await asyncio.shield(kept)
+        except Exception:
+            if _PROFILES.get(self.service_url) is kept:
+                del _PROFILES[self.service_url]
+            raise
+
+    async def _options(self, deadline):
+        try:
+            return form.validate(self.user_options or {}, await self.profiles(deadline))
+        except ValueError:
+            # The service's profiles may have changed since they were fetched: check against its own, once.
+            _PROFILES.pop(self.service_url, None)
+            return form.validate(self.user_options or {}, await self.profiles(deadline))
 
     # -- the spawn form -----------------------------------------------------------------------------------------
 
@@ -131,50 +154,66 @@ class OARSpawner(Spawner):
         env["JUPYTERHUB_SERVICE_URL"] = "http://{host}:{port}" + (self.server.base_url if self.server else "/")
         return {k: str(v) for k, v in env.items()}
 
-    _submitted = None
-
     async def start(self):
         # The service may restart while the hub waits (a deployment, a crash): every call is retried until
         # start_timeout. A PUT retried after a restart finds the job in OAR and answers 200: never a second job.
         deadline = self._deadline(self.start_timeout)
-        # The hub asks for progress() as soon as start() begins: progress() waits until the service knows the
-        # server, which it does once it has this PUT.
-        self._submitted = asyncio.Event()
+        # The hub's progress() readers, from now on, share this spawn's one event stream.
+        stream = self._stream_for_start()
         try:
-            options = form.validate(self.user_options or {}, await self.profiles(deadline))
-            body = dict(options)
+            body = dict(await self._options(deadline))
             body["command"] = self.cmd + self.get_args() + ["--ip={host}", "--port={port}"]
             body["environment"] = self._environment()
-            # Long enough for the service to wait for this server's previous job, stopped a moment ago, to end.
-            server = await self._call_until(deadline, "PUT", self._path(), body, ok=(200, 201, 202), timeout=180)
+
+            async def put():
+                # Long enough for a service that still waits for oarsub before it answers (201).
+                server = await self._call_until(deadline, "PUT", self._path(), body, ok=(200, 201, 202), timeout=180)
+                self._job = server
+                if server.get("jobId") is not None:
+                    stream.job_id = server["jobId"]
+                return server
+
+            server = await put()
+            self.log.info("oarspawner: %s/%s is %s (job %s) on %s", self.user.name, self.name, server["state"],
+                          server.get("jobId"), server["cluster"])
+            if server["state"] in RUNNING and server["state"] != "ready":
+                try:
+                    server = await self._until_ready(stream, deadline, put)
+                except ServiceError as e:
+                    if e.status == 404:
+                        raise ServiceError(f"the job of {self.user.name}/{self.name} ended while the oarspawner "
+                                           f"service was restarting; start the server again") from e
+                    raise
         finally:
-            self._submitted.set()
-        self.log.info("oarspawner: %s/%s is %s as job %s on %s", self.user.name, self.name, server["state"],
-                      server.get("jobId"), server["cluster"])
-        try:
-            server = await self._follow(server, deadline)
-        except ServiceError as e:
-            if e.status == 404:
-                raise ServiceError(f"the job of {self.user.name}/{self.name} ended while the oarspawner service "
-                                   f"was restarting; start the server again") from e
-            raise
+            stream.close()
         if server["state"] == "ready":
             return server["url"]
         raise ServiceError(server.get("message") or f"the job {server['state']}")
 
-    async def _follow(self, server=None, deadline=None):
-        """The server's state, checked every poll_interval_while_starting until it is ready or has ended, or the
-        loop's clock passes deadline; starts from server, the service's last answer, if given. An unreachable
-        service is retried until deadline."""
-        loop = asyncio.get_running_loop()
-        deadline = deadline or self._deadline(self.start_timeout)
+    def _stream_for_start(self):
+        stream = self._stream
+        if stream is None or stream.closed:
+            stream = self._stream = SpawnStream(self)
+        return stream
+
+    async def _until_ready(self, stream, deadline, put=None):
+        """The server once ready (with its url) or ended, or as it is when the loop's clock passes deadline: followed
+        on the event stream. One GET only for what the last event does not say: a ready event without url (a service
+        from before the url was in it), or an end that may be a previous spawn's (a 'stopped' job)."""
         while True:
-            if server is not None:
-                self._job = server
-                if server["state"] == "ready" or server["state"] not in RUNNING or loop.time() > deadline:
-                    return server
-                await asyncio.sleep(self.poll_interval_while_starting)
+            event = await stream.follow(deadline, put)
+            if stream.job_id is not None and self._job is not None:
+                self._job = dict(self._job, jobId=stream.job_id)
+            if event.get("url") and (event.get("ready") or event.get("state") == "ready"):
+                return dict(self._job or {}, state="ready", url=event["url"])
+            if event.get("failed"):
+                return dict(self._job or {}, state="failed", message=event.get("message"))
             server = await self._call_until(deadline, "GET", self._path())
+            self._job = server
+            if server["state"] == "ready" or server["state"] not in RUNNING or self._deadline(0) > deadline:
+                return server
+            # The stream's end was the previous spawn's: this one's events are numbered from 1.
+            stream.restart()
 
     async def poll(self):
         # The service finds the job by (user, server) even when the hub lost this spawner's state. Only the
@@ -204,7 +243,11 @@ class OARSpawner(Spawner):
         # The hub asks this after a restart, of every server poll() says is alive. A server that was still
         # queued when the hub went down is the same OAR job: wait for it, rather than let the hub drop it.
         try:
-            server = await self._follow(deadline=self._deadline(self.start_timeout))
+            deadline = self._deadline(self.start_timeout)
+            # Most servers are ready: one GET says so. A queued or starting one is followed on its event stream.
+            server = self._job = await self._call_until(deadline, "GET", self._path())
+            if server["state"] in RUNNING and server["state"] != "ready":
+                server = await self._until_ready(SpawnStream(self), deadline)
         except ServiceError as e:
             # Raising here would stop the hub's start-up (check_spawner does not catch it): keep the server.
             self.log.warning("oarspawner: %s/%s: %s; keeping the server, poll() will tell", self.user.name, self.name, e)
@@ -228,7 +271,7 @@ class OARSpawner(Spawner):
         try:
             await self._call_until(self._deadline(self.stop_grace), "DELETE", self._path(), ok=(202, 204))
         except ServiceUnavailable as e:
-            job = getattr(self, "_job", None) or {}
+            job = self._job or {}
             self.log.error("oarspawner: could not stop %s/%s (job %s) within stop_grace=%ss: %s. The service cancels "
                            "the job once the hub has not known this server for its hub.orphanGrace.", self.user.name,
                            self.name, job.get("jobId"), self.stop_grace, e)
@@ -236,7 +279,7 @@ class OARSpawner(Spawner):
 
     def get_state(self):
         state = super().get_state()
-        job = getattr(self, "_job", None)
+        job = self._job
         if job and job.get("jobId"):
             state["job_id"] = job["jobId"]
             state["cluster"] = job["cluster"]
@@ -251,24 +294,8 @@ class OARSpawner(Spawner):
         super().clear_state()
         self._job = None
 
-    async def _wait_until_known(self):
-        # The hub asks for progress as soon as start() begins, before the service has our PUT; and the PUT answers
-        # only once oarsub returned, which takes seconds when a whole class starts at once. Follow the events as
-        # soon as the service knows the server, so that "Submitting the job" shows meanwhile.
-        while not self._submitted.is_set():
-            try:
-                await self._call("GET", self._path(), timeout=10)
-                return
-            except ServiceError:
-                try:
-                    await asyncio.wait_for(self._submitted.wait(), 0.25)
-                except asyncio.TimeoutError:
-                    pass
-
     async def progress(self):
-        """Relays the service's events: submitted, queue position and estimated start, node, ready; rides out a
-        drop or a restart of the service (see progress.relay)."""
-        if self._submitted is not None:
-            await self._wait_until_known()
-        async for event in progress.relay(self):
+        """The service's events, from the one stream start() follows: submitted, queue position and estimated start,
+        node, ready; through a drop or a restart of the service (see SpawnStream)."""
+        async for event in self._stream_for_start().relay():
             yield event

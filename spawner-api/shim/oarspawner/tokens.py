@@ -3,7 +3,11 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import time
+
+# Tokens signed by this process, by what they were signed for (with the key file's identity): see reused().
+_SIGNED = {}
 
 
 def _b64(data: bytes) -> str:
@@ -24,6 +28,27 @@ def sign(claims: dict, algorithm: str, key: bytes, issuer: str, audience: str, l
     else:
         raise ValueError(f"unsupported JWT algorithm {algorithm!r}: use HS256, ES256 or RS256")
     return signing_input.decode("ascii") + "." + _b64(signature)
+
+
+def reused(claims: dict, algorithm: str, key_file: str, issuer: str, audience: str, lifetime: int = 300, now=None) -> str:
+    """A token signed with the key in key_file (an HS256 secret, stripped, or a PEM private key), the same one again
+    on each call until min(60 s, a fifth of its lifetime) before it expires, or until the key file changes (a key
+    rotated on both sides takes effect at once, as when each call signed its own)."""
+    stat = os.stat(key_file)
+    what = (key_file, stat.st_mtime_ns, stat.st_size, stat.st_ino, algorithm, issuer, audience, lifetime,
+            json.dumps(claims, sort_keys=True))
+    now = time.time() if now is None else now
+    kept = _SIGNED.get(what)
+    if kept is not None and kept[1] <= now < kept[2]:
+        return kept[0]
+    with open(key_file, "rb") as f:
+        key = f.read()
+    issued = int(now)
+    token = sign(claims, algorithm, key.strip() if algorithm == "HS256" else key, issuer, audience, lifetime, issued)
+    if len(_SIGNED) >= 16:
+        _SIGNED.clear()
+    _SIGNED[what] = (token, issued, issued + lifetime - min(60, lifetime / 5))
+    return token
 
 
 def _sign_asymmetric(algorithm: str, pem: bytes, data: bytes) -> bytes:
