@@ -24,13 +24,15 @@ RUN groupadd --system --gid 10001 oarspawner \
  && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin oarspawner \
  && install -d -m 0755 /etc/oarspawner /opt/oarspawner
 COPY --from=build /oarspawner.jar /opt/oarspawner/oarspawner.jar
+# The JVM's flags, the one list every launcher of the jar reads (heap bound, serial GC, exit on OutOfMemoryError, no
+# hsperfdata file so that a read-only root filesystem needs no writable /tmp for it).
+COPY deploy/jvm.options /opt/oarspawner/jvm.options
 # The configuration (/etc/oarspawner/oarspawner.yaml) and the secrets are mounted there: a ConfigMap and Secrets.
 VOLUME ["/etc/oarspawner"]
 # In a pod the API must listen beyond loopback; every other key comes from the mounted file or OARSPAWNER_* variables.
 ENV OARSPAWNER_HTTP__HOST=0.0.0.0
 USER 10001:10001
 EXPOSE 9081
-# -XX:-UsePerfData: no hsperfdata file, so a read-only root filesystem needs no writable /tmp for it.
 # Probes: the chart's liveness and readiness probes on /health/live and /health/ready (no curl in this image).
-ENTRYPOINT ["java", "-XX:+ExitOnOutOfMemoryError", "-XX:-UsePerfData", "-XX:MaxRAMPercentage=75", "-jar", "/opt/oarspawner/oarspawner.jar"]
+ENTRYPOINT ["java", "@/opt/oarspawner/jvm.options", "-jar", "/opt/oarspawner/oarspawner.jar"]
 CMD ["/etc/oarspawner/oarspawner.yaml"]

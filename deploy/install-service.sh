@@ -3,6 +3,7 @@
 #   deploy/install-service.sh [path/to/oarspawner-<version>.jar]     (default: the newest in service/target)
 # - the user and group oarspawner (system, no home, no shell), unless they exist;
 # - /opt/oarspawner/oarspawner-<version>.jar, and the link /opt/oarspawner/oarspawner.jar the unit runs;
+# - /opt/oarspawner/jvm.options (deploy/jvm.options), the JVM's flags the unit passes to java;
 # - /etc/oarspawner/oarspawner.yaml from deploy/systemd/oarspawner.yaml, only if there is none (a copy stays beside it
 #   as oarspawner.yaml.example); /etc/oarspawner/secrets (root, 0700) for the secrets;
 # - /etc/systemd/system/oarspawner.service, then systemctl daemon-reload where systemd runs.
@@ -25,6 +26,7 @@ if [ -z "$D" ] && ! getent passwd oarspawner >/dev/null; then
   echo "[install-service] created the user oarspawner"; changed=1
 fi
 put 0644 "$JAR" "/opt/oarspawner/$(basename "$JAR")"
+put 0644 deploy/jvm.options /opt/oarspawner/jvm.options
 if [ "$(readlink "$D/opt/oarspawner/oarspawner.jar" 2>/dev/null)" != "$(basename "$JAR")" ]; then
   ln -sfn "$(basename "$JAR")" "$D/opt/oarspawner/oarspawner.jar"; echo "[install-service] oarspawner.jar -> $(basename "$JAR")"; changed=1
 fi

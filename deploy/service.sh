@@ -29,7 +29,8 @@ port() { echo "${OARSPAWNER_HTTP__PORT:-9081}"; }
 start() {
   if running; then echo "[service] already running (pid $(cat "$PID"))"; return; fi
   [ -f "$JAR" ] || { echo "[service] not built: run deploy/up.sh (or mvn -B -ntp -pl service -am package -DskipTests)"; exit 1; }
-  nohup java -jar "$JAR" "$CONFIG" >> "$LOG" 2>&1 &
+  # The JVM's flags: deploy/jvm.options, the one list every launcher of the jar uses.
+  nohup java @"$PWD/deploy/jvm.options" -jar "$JAR" "$CONFIG" >> "$LOG" 2>&1 &
   echo $! > "$PID"
   for _ in $(seq 150); do
     if curl -fsS "http://127.0.0.1:$(port)/health/live" >/dev/null 2>&1; then

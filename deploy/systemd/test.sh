@@ -46,10 +46,11 @@ for f in job-name-key jwt-secret proxy-token hub-token ssh-oarspawner; do head -
 touch "$root/etc/oarspawner/known_hosts"
 sed -e "s|/run/credentials/|$root/run/credentials/|g" -e "s|/etc/oarspawner/|$root/etc/oarspawner/|g" \
   "$root/etc/oarspawner/oarspawner.yaml" > "$root/check.yaml"
-java -jar "$root/opt/oarspawner/oarspawner.jar" --version | grep -qx "oarspawner $(basename "$JAR" .jar | sed 's/^oarspawner-//')" \
+cmp -s deploy/jvm.options "$root/opt/oarspawner/jvm.options" || fail "the JVM's flags were not installed"
+java @"$root/opt/oarspawner/jvm.options" -jar "$root/opt/oarspawner/oarspawner.jar" --version | grep -qx "oarspawner $(basename "$JAR" .jar | sed 's/^oarspawner-//')" \
   || fail "the installed jar's --version is not $(basename "$JAR")"
-printed=$(env -u OARSPAWNER_CONFIG java -jar "$root/opt/oarspawner/oarspawner.jar" --check-config "$root/check.yaml") \
+printed=$(env -u OARSPAWNER_CONFIG java @"$root/opt/oarspawner/jvm.options" -jar "$root/opt/oarspawner/oarspawner.jar" --check-config "$root/check.yaml") \
   || fail "--check-config refused the installed example: $printed"
 grep -q "is valid" <<<"$printed" || fail "--check-config printed no verdict: $printed"
 ! grep -qF "$(cat "$creds/secrets_jwt-secret")" <<<"$printed" || fail "--check-config printed a secret"
-echo "[systemd-test] the installed jar runs and accepts the installed example configuration"
+echo "[systemd-test] the installed jar runs with the installed JVM flags and accepts the installed example configuration"

@@ -29,12 +29,24 @@ import java.util.regex.Pattern;
  * N concurrent spawns through a running service (deploy/bench.sh starts one on the local platform), on the
  * 128-core bench node. Prints time to all ready, spawn latency p50/p95, OAR Running to ready, frontend commands,
  * the service's RSS and REST latency p99. Usage: Bench URL N SERVICE_PID [STATE_DIR]
+ *
+ * <p>-Dbench.notebook=perl makes each notebook a Perl one-liner that answers every HTTP request with 200 (about 2 MB
+ * per job, where python3 -m http.server takes about 19 MB), for a memory measure with hundreds of spawns. With
+ * -Dbench.memory=true it also prints, once all are ready, the service's live set after a full GC and the classes
+ * that hold most of its heap (jcmd GC.run, GC.heap_info, GC.class_histogram).
  */
 public final class Bench {
-    private final HttpClient http = HttpClient.newHttpClient();
+    // HTTP/1.1: one connection per request in flight (over h2c, hundreds of PUTs at once exceed the stream limit).
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final String base;
     private final String token;
     private final ConcurrentLinkedQueue<Long> restNanos = new ConcurrentLinkedQueue<>();
+    /** Answers any HTTP request with 200 until killed; {host} and {port} are the job script's. */
+    static final List<String> PERL_NOTEBOOK = List.of("perl", "-MIO::Socket::INET", "-e",
+            "$s=IO::Socket::INET->new(LocalAddr=>$ARGV[0],LocalPort=>$ARGV[1],Listen=>16,ReuseAddr=>1) or die \"listen: $!\";"
+                    + "while($c=$s->accept){print $c \"HTTP/1.0 200 OK\\r\\nContent-Length: 0\\r\\n\\r\\n\";close $c}",
+            "{host}", "{port}");
+    static final List<String> PYTHON_NOTEBOOK = List.of("python3", "-m", "http.server", "{port}", "--bind", "{host}");
 
     private Bench(String base, String token) {
         this.base = base;
@@ -72,6 +84,21 @@ public final class Bench {
     }
 
     private void run(int n, long pid) throws Exception {
+        try {
+            spawnAll(n, pid);
+        } finally { // whatever failed, nothing of this run stays: every spawn is stopped and its job ended
+            for (int i = 0; i < n; i++) {
+                call("DELETE", "/api/v1/users/bob/servers/b" + i, null);
+            }
+            Instant end = Instant.now().plus(Duration.ofMinutes(10));
+            while (Instant.now().isBefore(end) && new JsonArray(call("GET", "/api/v1/servers?cluster=bench", null).body()).stream()
+                    .anyMatch(o -> !List.of("stopped", "failed").contains(((JsonObject) o).getString("state")))) {
+                Thread.sleep(500);
+            }
+        }
+    }
+
+    private void spawnAll(int n, long pid) throws Exception {
         double commands0 = commands();
         Map<String, Instant> putAt = new HashMap<>();
         List<CompletableFuture<HttpResponse<String>>> puts = new ArrayList<>();
@@ -80,7 +107,7 @@ public final class Bench {
             String name = "b" + i;
             putAt.put(name, Instant.now());
             JsonObject body = new JsonObject().put("cluster", "bench").put("cores", 1).put("walltime", "0:30")
-                    .put("project", "pr-training").put("command", new JsonArray(List.of("python3", "-m", "http.server", "{port}", "--bind", "{host}")))
+                    .put("project", "pr-training").put("command", new JsonArray("perl".equals(System.getProperty("bench.notebook")) ? PERL_NOTEBOOK : PYTHON_NOTEBOOK))
                     .put("environment", new JsonObject().put("JUPYTERHUB_API_TOKEN", "bench"));
             puts.add(CompletableFuture.supplyAsync(() -> call("PUT", "/api/v1/users/bob/servers/" + name, body)));
         }
@@ -91,8 +118,10 @@ public final class Bench {
         }
         Map<String, JsonObject> done = new HashMap<>();
         while (done.size() < n) {
-            if (Duration.between(start, Instant.now()).toMinutes() > 15) {
-                throw new IllegalStateException("only " + done.size() + " of " + n + " ready after 15 min");
+            // OAR starts a few jobs a second on this machine: hundreds take more than a quarter of an hour.
+            long limit = Math.max(15, n / 15);
+            if (Duration.between(start, Instant.now()).toMinutes() > limit) {
+                throw new IllegalStateException("only " + done.size() + " of " + n + " ready after " + limit + " min");
             }
             for (Object o : new JsonArray(call("GET", "/api/v1/servers?cluster=bench", null).body())) {
                 JsonObject s = (JsonObject) o;
@@ -122,13 +151,37 @@ public final class Bench {
                         + " frontend commands %.0f; service %s; REST calls %d, p99 %.1f ms%n",
                 n, Duration.between(start, lastReady).toMillis(), failed, pct(latency, 50), pct(latency, 95), pct(runningToReady, 50),
                 commands, rss, rest.size(), pct(rest, 99) / 1e6);
-        for (int i = 0; i < n; i++) {
-            call("DELETE", "/api/v1/users/bob/servers/b" + i, null);
+        if (Boolean.getBoolean("bench.memory")) {
+            memory(pid);
         }
-        while (new JsonArray(call("GET", "/api/v1/servers?cluster=bench", null).body()).stream()
-                .anyMatch(o -> !List.of("stopped", "failed").contains(((JsonObject) o).getString("state")))) {
-            Thread.sleep(500);
+    }
+
+    /** The live set after a full GC, and the 15 classes holding most of the heap, with the spawns still tracked. */
+    private static void memory(long pid) throws Exception {
+        jcmd(pid, "GC.run");
+        String rss = Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
+                .filter(l -> l.startsWith("VmRSS")).findFirst().orElse("VmRSS: ?").replaceAll("\\s+", " ");
+        System.out.println("after a full GC: " + rss);
+        System.out.print(jcmd(pid, "GC.heap_info"));
+        String[] histogram = jcmd(pid, "GC.class_histogram").split("\n");
+        for (int i = 0; i < Math.min(histogram.length, 19); i++) {
+            System.out.println(histogram[i]);
         }
+        System.out.println(histogram[histogram.length - 1]);
+        try { // only if the service runs with -XX:NativeMemoryTracking=summary
+            System.out.print(jcmd(pid, "VM.native_memory summary"));
+        } catch (IllegalStateException e) {
+            System.out.println("(no native memory summary: run the service with -XX:NativeMemoryTracking=summary for one)");
+        }
+    }
+
+    private static String jcmd(long pid, String command) throws Exception {
+        Process p = new ProcessBuilder("jcmd", Long.toString(pid), command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("jcmd " + pid + " " + command + ": " + out);
+        }
+        return out;
     }
 
     /** Every OAR command and staging step sent to the bench cluster's frontend so far. */

@@ -31,6 +31,8 @@ import org.oarspawner.oar.LocalCluster;
  */
 final class ServiceProcess implements AutoCloseable {
     static final Path CONFIG = Path.of(System.getProperty("user.dir")).getParent().resolve("deploy/config/oarspawner.yaml");
+    /** The JVM's flags every launcher of the jar uses (deploy/service.sh, the systemd unit, the image). */
+    static final Path JVM_OPTIONS = CONFIG.getParent().getParent().resolve("jvm.options");
 
     final String instance;
     final int port;
@@ -117,15 +119,17 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     /**
-     * The command that runs the service as a site does: java -jar on the runnable jar that the build made at package
-     * (Failsafe names it in the system property oarspawner.jar), with these arguments.
+     * The command that runs the service as a site does: java with the launchers' JVM flags (deploy/jvm.options) -jar
+     * on the runnable jar that the build made at package (Failsafe names it in the system property oarspawner.jar),
+     * with these arguments.
      */
     static List<String> command(String... args) {
         String jar = System.getProperty("oarspawner.jar");
         if (jar == null || !Files.isRegularFile(Path.of(jar))) {
             throw new AssertionError("no runnable jar at " + jar + ": run the ITs with mvn verify, which builds it at package");
         }
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar));
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "@" + JVM_OPTIONS, "-jar", jar));
         command.addAll(List.of(args));
         return command;
     }
