@@ -9,6 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.oarspawner.oar.OarOutput.SpooledEndpoint;
 import org.oarspawner.spi.Endpoint;
 import org.oarspawner.spi.JobRef;
@@ -19,7 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One cluster's endpoint reads from its spool (see {@link OarClusterConfig#endpointSpool()}), batched: every
  * read asked for while one is out, or within {@link #GAP} of the last, goes into the next one. So the frontend
- * sees one command per {@link #GAP} at most, whatever the number of starting jobs.
+ * sees one command per {@link #GAP} at most, whatever the number of starting jobs, and whatever the number of queued
+ * jobs asked about with {@link #begun}, which share those reads.
  */
 final class EndpointSpool {
     private static final Logger LOG = LoggerFactory.getLogger(EndpointSpool.class);
@@ -39,11 +43,15 @@ final class EndpointSpool {
     private record Pending(JobRef job, SpawnKey key, Promise<Optional<Endpoint>> promise, Context context) {
     }
 
+    private record Peek(List<Long> jobIds, Promise<Set<Long>> promise, Context context) {
+    }
+
     private final Vertx vertx;
     private final String cluster;
     private final Reader reader;
     private final JobDirectory jobDirectory;
     private final List<Pending> waiting = new ArrayList<>();
+    private final List<Peek> peeks = new ArrayList<>();
     private boolean running;
     private long lastRun = System.nanoTime() - GAP.toNanos();
 
@@ -67,6 +75,22 @@ final class EndpointSpool {
         return p.future();
     }
 
+    /**
+     * Which of these jobs have a line in the spool, whoever wrote it and whatever it holds: a hint that the job
+     * began, never an endpoint. Nothing else is read for them; completes on the caller's context.
+     */
+    Future<Set<Long>> begun(List<Long> jobIds) {
+        Promise<Set<Long>> p = Promise.promise();
+        synchronized (this) {
+            peeks.add(new Peek(jobIds, p, vertx.getOrCreateContext()));
+            if (!running) {
+                running = true;
+                schedule();
+            }
+        }
+        return p.future();
+    }
+
     private void schedule() {
         long wait = Math.max(1, (lastRun + GAP.toNanos() - System.nanoTime()) / 1_000_000);
         vertx.setTimer(wait, t -> run());
@@ -74,17 +98,31 @@ final class EndpointSpool {
 
     private void run() {
         List<Pending> batch;
+        List<Peek> asked;
         synchronized (this) {
             batch = List.copyOf(waiting);
+            asked = List.copyOf(peeks);
             waiting.clear();
+            peeks.clear();
             lastRun = System.nanoTime();
         }
-        reader.read(batch.stream().map(p -> p.job().id()).distinct().toList()).onComplete(r -> {
+        List<Long> ids = Stream.concat(batch.stream().map(p -> p.job().id()), asked.stream().flatMap(p -> p.jobIds().stream()))
+                .distinct().toList();
+        reader.read(ids).onComplete(r -> {
             for (Pending p : batch) {
                 p.context().runOnContext(v -> answer(p, r.failed() ? null : r.result().get(p.job().id()), r.cause()));
             }
+            for (Peek p : asked) {
+                p.context().runOnContext(v -> {
+                    if (r.failed()) {
+                        p.promise().fail(r.cause());
+                    } else {
+                        p.promise().complete(p.jobIds().stream().filter(r.result()::containsKey).collect(Collectors.toSet()));
+                    }
+                });
+            }
             synchronized (this) {
-                if (waiting.isEmpty()) {
+                if (waiting.isEmpty() && peeks.isEmpty()) {
                     running = false;
                 } else {
                     schedule();

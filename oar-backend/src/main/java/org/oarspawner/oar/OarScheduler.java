@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.oarspawner.oar.JobFiles.StagedFile;
 import org.oarspawner.oar.ssh.CommandResult;
@@ -240,6 +241,14 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
     public Future<Optional<Endpoint>> endpoint(JobRef job, SpawnKey key) {
         EndpointSpool spool = spools.get(job.cluster());
         return spool == null ? endpointFromJobDirectory(job, key) : spool.read(job, key);
+    }
+
+    /** With an endpoint spool, the queued jobs that wrote a line there, in the spool's batched reads; else none. */
+    @Override
+    public Future<Set<Long>> begun(String cluster, Collection<JobRef> jobs) {
+        EndpointSpool spool = spools.get(cluster);
+        return spool == null || jobs.isEmpty() ? Future.succeededFuture(Set.of())
+                : spool.begun(jobs.stream().map(JobRef::id).distinct().toList());
     }
 
     private Future<Optional<Endpoint>> endpointFromJobDirectory(JobRef job, SpawnKey key) {

@@ -78,6 +78,32 @@ class EndpointSpoolIT {
     }
 
     @Test
+    void aQueuedJobIsSeenBegunOnceItsScriptRunsInTheSameCommandAsTheEndpointReads() {
+        JobRef fill = await(s.submit(request("fill", 4, List.of("sleep", "600"))));
+        waitFor(s, fill, st -> st.state() == JobState.RUNNING, Duration.ofSeconds(60));
+        JobRef queued = await(s.submit(request("queued", 1, LocalCluster.HTTP_SERVER)));
+        // Waiting behind the full node: no line in the spool, nothing begun.
+        assertThat(waitFor(s, queued, st -> true, Duration.ofSeconds(10)).state()).isEqualTo(JobState.WAITING);
+        assertThat(await(s.begun("cpu", List.of(queued, fill)))).isEmpty();
+
+        LocalCluster.cancelAndWait(s, fill);
+        for (int i = 0; i < 600 && !Files.exists(LocalCluster.SPOOL.resolve(JobScript.endpointFile(queued.id()))); i++) {
+            LocalCluster.sleep(100);
+        }
+        long before = s.commandsSent("cpu");
+        // Asked in one turn of one context, with an endpoint read: one command for both.
+        CompletableFuture<List<Future<?>>> asked = new CompletableFuture<>();
+        vertx.getOrCreateContext().runOnContext(v -> asked.complete(List.of(
+                s.begun("cpu", List.of(queued)), s.endpoint(queued, new SpawnKey("bob", "queued")))));
+        List<?> answers = asked.join().stream().map(LocalCluster::await).toList();
+        assertThat(s.commandsSent("cpu") - before).as("commands sent for a begun check and an endpoint read").isEqualTo(1);
+        assertThat(answers.get(0)).isEqualTo(java.util.Set.of(queued.id()));
+        assertThat(answers.get(1)).isEqualTo(Optional.of(LocalCluster.waitForEndpoint(s, queued, new SpawnKey("bob", "queued"))));
+        // OAR, not the line, says the job runs.
+        assertThat(waitFor(s, queued, st -> st.state() == JobState.RUNNING, Duration.ofSeconds(30)).nodes()).containsExactly("node-cpu");
+    }
+
+    @Test
     void aSpoolFileSomeoneElseOwnsIsNotTrusted() throws Exception {
         // The node is full, so bob's job waits: alice plants a file under its name in the spool first.
         JobRef fill = await(s.submit(request("fill", 4, List.of("sleep", "600"))));

@@ -34,6 +34,8 @@ final class ClusterPoller {
     private final Predicate<Spawn> tracked;
     private final Handler handler;
     private final Set<String> out = new HashSet<>();
+    /** Clusters whose poll was asked for while one was out: polled again as soon as it returns. */
+    private final Set<String> again = new HashSet<>();
     private final List<Long> timers = new ArrayList<>();
 
     /**
@@ -75,6 +77,19 @@ final class ClusterPoller {
         return spawns.get().stream().filter(s -> s.cluster.equals(cluster) && s.job != null && tracked.test(s)).toList();
     }
 
+    /**
+     * A poll of the cluster now, out of turn (a job was seen starting): at once, or as soon as the poll that is out
+     * returns. Asks made while one poll is out make one more poll in all, so the frontend still sees one status
+     * command at a time, whatever the number of spawns.
+     */
+    void pollSoon(String cluster) {
+        if (out.contains(cluster)) {
+            again.add(cluster);
+        } else {
+            tick(cluster);
+        }
+    }
+
     /** One poll of a cluster: one status command for all its tracked jobs; nothing when none or one is out. */
     void tick(String cluster) {
         List<Spawn> mine = tracked(cluster);
@@ -86,6 +101,11 @@ final class ClusterPoller {
                 .onComplete(x -> out.remove(cluster))
                 .onSuccess(statuses -> metrics.refreshed(cluster))
                 .onSuccess(statuses -> handler.polled(cluster, mine, statuses))
-                .onFailure(e -> LOG.warn("event=poll_failed cluster={} spawns={} error=\"{}\"", cluster, mine.size(), e.getMessage()));
+                .onFailure(e -> LOG.warn("event=poll_failed cluster={} spawns={} error=\"{}\"", cluster, mine.size(), e.getMessage()))
+                .onComplete(x -> {
+                    if (again.remove(cluster)) {
+                        tick(cluster);
+                    }
+                });
     }
 }

@@ -14,12 +14,21 @@ import org.oarspawner.spi.Scheduler;
 
 /**
  * Finds out when a starting spawn's notebook answers: the endpoint the job wrote, then how the proxy reaches it
- * (the node, or a tunnel), then any HTTP answer there. While it does not answer, it looks again soon (250 ms,
- * doubling, at most a tick apart); past the start timeout from OAR's Running, it gives up. Runs on the manager's
- * context; at most one check per spawn is out at a time.
+ * (the node, or a tunnel), then any HTTP answer there. While the job has not written its endpoint, it reads it again
+ * soon (250 ms, doubling, at most a tick apart: a read may be a command on the frontend). Once it knows where the
+ * notebook listens, it knocks every {@link #KNOCK_MS} until it answers ({@link #TUNNEL_KNOCK_MS} through a tunnel,
+ * where each knock opens a channel through the frontend's sshd), for {@link #KNOCK_FAST_FOR}, then doubling up to a
+ * tick: a notebook that answers is seen within a knock. Past the start timeout from OAR's Running, it gives up. Runs
+ * on the manager's context; at most one check per spawn is out at a time.
  */
 final class ReadinessProber {
     static final long FIRST_RETRY_MS = 250;
+    /** Between knocks on a notebook reached directly: a refused connection costs the node little and the frontend nothing. */
+    static final long KNOCK_MS = 100;
+    /** Between knocks through a tunnel. */
+    static final long TUNNEL_KNOCK_MS = 250;
+    /** How long the knocks stay that close, counted in knocks from the first; then they double, up to a tick. */
+    static final Duration KNOCK_FAST_FOR = Duration.ofSeconds(30);
 
     private final Vertx vertx;
     private final Scheduler scheduler;
@@ -94,7 +103,9 @@ final class ReadinessProber {
             if (!answers && s.state == SpawnState.STARTING && !s.retryScheduled) {
                 // The notebook is moments from listening: look again soon, not a whole tick later.
                 s.retryScheduled = true;
-                vertx.setTimer(retryDelay(s.readyChecks++, tick), t -> {
+                long delay = s.target == null ? retryDelay(s.readyChecks++, tick)
+                        : knockDelay(s.knocks++, tick, !s.target.equals(s.endpoint.url()));
+                vertx.setTimer(delay, t -> {
                     s.retryScheduled = false;
                     if (s.state == SpawnState.STARTING) {
                         check(s);
@@ -110,6 +121,13 @@ final class ReadinessProber {
     /** The wait before the {@code n}th retry (from 0): 250 ms, doubling, never more than a tick. */
     static long retryDelay(int n, Duration tick) {
         return Math.min(tick.toMillis(), FIRST_RETRY_MS << Math.min(n, 6));
+    }
+
+    /** The wait before the {@code n}th knock (from 0) on a notebook that did not answer yet. */
+    static long knockDelay(int n, Duration tick, boolean tunnel) {
+        long every = tunnel ? TUNNEL_KNOCK_MS : KNOCK_MS;
+        long fast = KNOCK_FAST_FOR.toMillis() / every;
+        return Math.min(tick.toMillis(), n < fast ? every : every << Math.min(n - fast + 1, 10));
     }
 
     /** Any HTTP answer means the notebook listens; the hub then checks its own URL. */

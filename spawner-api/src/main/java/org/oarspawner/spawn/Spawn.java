@@ -53,8 +53,12 @@ public final class Spawn {
     String stderrTail = "";
     Instant announcedStart;
     boolean checking;
+    /** Reads of the endpoint that found none yet, then knocks on the notebook that got no answer yet. */
     int readyChecks;
+    int knocks;
     boolean retryScheduled;
+    /** When the job was last seen begun while OAR showed it queued ({@link StartWatch}). */
+    Instant beganSeen;
     /** While oarsub runs: its outcome, which a concurrent start for the same spawn waits for too. */
     io.vertx.core.Future<View> submission;
     /** A cancel must go through: the spawn was stopped, or gave up on its job. */

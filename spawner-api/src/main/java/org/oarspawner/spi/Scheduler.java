@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Runs notebook jobs on a batch scheduler. Implementations do their remote work off the event loop
@@ -40,6 +41,16 @@ public interface Scheduler {
 
     /** Where the job's notebook listens, once the job script has written it. */
     Future<Optional<Endpoint>> endpoint(JobRef job, SpawnKey key);
+
+    /**
+     * Which of these queued jobs of the cluster have begun: their script wrote its endpoint line, which it does first
+     * thing on the node. One command for all of them at a time, whatever their number, that forks nothing on the
+     * frontend for a job that has not begun (an endpoint spool); a scheduler that cannot tell that cheaply answers
+     * none, and its jobs are seen running at the next poll. A hint only: OAR says whether the job runs, and where.
+     */
+    default Future<Set<Long>> begun(String cluster, Collection<JobRef> jobs) {
+        return Future.succeededFuture(Set.of());
+    }
 
     /**
      * The URL the proxy uses to reach the job's notebook: the node itself, or a tunnel through the cluster's

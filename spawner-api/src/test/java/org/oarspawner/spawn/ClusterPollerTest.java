@@ -70,6 +70,27 @@ class ClusterPollerTest {
     }
 
     @Test
+    void aPollAskedForWhileOneIsOutRunsOnceItReturnsAndManyAsksMakeOne() {
+        spawn("cpu", "a", SpawnState.QUEUED);
+        poller.pollSoon("cpu");
+        assertThat(oar.statusCalls).hasSize(1);
+
+        oar.holdStatus = true;
+        poller.tick("cpu");
+        poller.pollSoon("cpu");
+        poller.pollSoon("cpu");
+        poller.pollSoon("cpu");
+        assertThat(oar.statusCalls).hasSize(2);
+        oar.holdStatus = false;
+        oar.answerStatus();
+        // The out-of-turn poll went as soon as the one out returned, after its answer was handled: one, not three.
+        assertThat(oar.statusCalls).hasSize(3);
+        assertThat(answers).hasSize(3);
+        poller.tick("cpu");
+        assertThat(oar.statusCalls).hasSize(4);
+    }
+
+    @Test
     void aPollThatSucceededRefreshesTheClusterAndOneThatFailedDoesNot() {
         assertThat(poller.idle("cpu")).isTrue();
         spawn("cpu", "a", SpawnState.QUEUED);

@@ -253,6 +253,29 @@ final class FakeScheduler implements Scheduler {
         return Future.succeededFuture(j == null ? Optional.empty() : Optional.ofNullable(j.endpoint));
     }
 
+    /** Each begun() call's job ids; begun() answers only when {@link #spool} is set, as with an endpoint spool. */
+    final List<List<Long>> begunCalls = new CopyOnWriteArrayList<>();
+    volatile boolean spool;
+    /** When set, begun() calls stay out until the test completes this promise. */
+    volatile boolean holdBegun;
+    volatile Promise<java.util.Set<Long>> pendingBegun;
+
+    /** The asked jobs that wrote their endpoint line ({@link #listen}), whatever OAR says of them. */
+    @Override
+    public Future<java.util.Set<Long>> begun(String cluster, Collection<JobRef> asked) {
+        if (!spool) {
+            return Future.succeededFuture(java.util.Set.of());
+        }
+        begunCalls.add(asked.stream().map(JobRef::id).toList());
+        java.util.Set<Long> found = asked.stream().map(JobRef::id).filter(id -> jobs.containsKey(id) && jobs.get(id).endpoint != null)
+                .collect(java.util.stream.Collectors.toSet());
+        if (holdBegun) {
+            pendingBegun = Promise.promise();
+            return pendingBegun.future();
+        }
+        return Future.succeededFuture(found);
+    }
+
     @Override
     public Future<String> reach(JobRef job, Endpoint endpoint) {
         reaches.incrementAndGet();

@@ -100,7 +100,9 @@ class ReadinessProberTest {
         assertThat(heard.get(1)).isEqualTo("answered http://127.0.0.1:" + port);
         // The endpoint was read and reached once; the retries only knock.
         assertThat(oar.reaches).hasValue(1);
-        assertThat(s.readyChecks).isGreaterThanOrEqualTo(1);
+        // The endpoint was there at the first read: every retry was a knock on the notebook.
+        assertThat(s.knocks).isGreaterThanOrEqualTo(1);
+        assertThat(s.readyChecks).isZero();
     }
 
     @Test
@@ -146,6 +148,16 @@ class ReadinessProberTest {
             return null;
         });
         assertThat(heard).containsExactly("timed out");
+    }
+
+    @Test
+    void knocksOnANotebookAreCloseForTheirFirst30SecondsThenDoubleUpToATick() {
+        assertThat(List.of(0, 1, 299, 300, 301, 302, 303, 1000).stream().map(n -> ReadinessProber.knockDelay(n, TICK, false)).toList())
+                .containsExactly(100L, 100L, 100L, 200L, 400L, 800L, 1600L, 2000L);
+        // Through a tunnel each knock opens a channel through the frontend: a quarter of a second apart.
+        assertThat(List.of(0, 119, 120, 121, 1000).stream().map(n -> ReadinessProber.knockDelay(n, TICK, true)).toList())
+                .containsExactly(250L, 250L, 500L, 1000L, 2000L);
+        assertThat(ReadinessProber.knockDelay(0, Duration.ofMillis(50), false)).isEqualTo(50L);
     }
 
     @Test
