@@ -175,11 +175,11 @@ class ServiceProcessIT {
                 answered[9], answered[19], submitted[9], submitted[19]);
         double reads = metric("oarspawner_oar_command_duration_seconds_count", endpoints) - endpoints0;
         double staged = metric("oarspawner_oar_command_duration_seconds_count", stage) - stage0;
-        double submitted = metric("oarspawner_oar_command_duration_seconds_count", oarsub) - oarsub0;
+        double submits = metric("oarspawner_oar_command_duration_seconds_count", oarsub) - oarsub0;
         System.out.printf("20 spawns ready in %.1f s: %.0f spool reads, %.0f oarsub commands, %.0f staging operations%n", seconds,
-                reads, submitted, staged);
+                reads, submits, staged);
         // A submission is one command, its staging included (issue 12); no endpoint is read from a job's own directory.
-        assertThat(submitted).isEqualTo(20);
+        assertThat(submits).isEqualTo(20);
         assertThat(staged).isZero();
         // The spool is read at most once per 250 ms for the whole cluster, whatever the number of starting jobs.
         assertThat(reads).isPositive().isLessThanOrEqualTo(Math.ceil(seconds / 0.25) + 1);

@@ -51,7 +51,7 @@ public final class SpawnManager implements AutoCloseable {
     private final QueueRanking ranking;
     private final ClusterPoller poller;
     private final ReadinessProber prober;
-    private final StartWatch starts;
+    private final StartWatch startWatch;
     private final RouteKeeper routes;
     private final FrontendPing pings;
     private final Retention retention;
@@ -104,14 +104,14 @@ public final class SpawnManager implements AutoCloseable {
                 this::polled);
         this.prober = new ReadinessProber(vertx, scheduler, clock, tick, startTimeout, this::listening, this::ready, this::startTimedOut,
                 this::endpointRefused);
-        this.starts = new StartWatch(scheduler, clock, spawns::values, poller::pollSoon);
+        this.startWatch = new StartWatch(scheduler, clock, spawns::values, poller::pollSoon);
         this.routes = new RouteKeeper(scheduler, routes, baseUrl, spawns::values, this.metrics);
         this.pings = new FrontendPing(scheduler.clusters(), scheduler::ping, this.metrics, clock, tick, context, poller::idle);
         this.walltimes = new WalltimeChanges(scheduler, clock, maxWalltime, this::note);
         this.endings = new EndingSoon(scheduler::checkpointLead, clock, this::note);
         context.runOnContext(v -> {
             poller.start(vertx, tick);
-            starts.start(vertx);
+            startWatch.start(vertx);
             this.routes.start(vertx, tick);
             pings.start(vertx, tick, FrontendPing.IDLE_EVERY);
             evictionTimer = vertx.setPeriodic(tick.toMillis(), id -> {
@@ -491,7 +491,7 @@ public final class SpawnManager implements AutoCloseable {
     public void close() {
         context.runOnContext(v -> {
             poller.stop(vertx);
-            starts.stop(vertx);
+            startWatch.stop(vertx);
             routes.stop(vertx);
             pings.stop(vertx);
             vertx.cancelTimer(evictionTimer);
