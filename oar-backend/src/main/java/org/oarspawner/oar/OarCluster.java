@@ -1,5 +1,8 @@
 package org.oarspawner.oar;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
@@ -15,6 +18,8 @@ final class OarCluster implements AutoCloseable {
     final JobFiles files;
     final Accounts accounts;
     private final SshConnection service;
+    /** The service account's connections that act for users: {@link #service} first (see SshSettings.connections). */
+    private final List<SshConnection> actors = new ArrayList<>();
     private final Map<String, SshConnection> users = new ConcurrentHashMap<>();
 
     private final Runnable onReconnect;
@@ -31,6 +36,12 @@ final class OarCluster implements AutoCloseable {
         this.commands = new OarCommand(config);
         this.handshakes = new Semaphore(Math.min(MAX_HANDSHAKES, config.ssh().maxChannels()), true);
         this.service = new SshConnection(config.serviceAccount(), config.ssh(), onReconnect, onReach, handshakes);
+        actors.add(service);
+        if (config.identity() == Identity.SERVICE_ACCOUNT) {
+            for (int i = 1; i < config.ssh().connections(); i++) {
+                actors.add(new SshConnection(config.serviceAccount(), config.ssh(), onReconnect, reached -> { }, handshakes));
+            }
+        }
         this.accounts = new Accounts(config.name());
         this.files = config.identity() == Identity.PER_USER
                 ? new SftpJobFiles(this::connectionFor)
@@ -42,10 +53,14 @@ final class OarCluster implements AutoCloseable {
         return service;
     }
 
-    /** The connection that acts for a login. */
+    /**
+     * The connection that acts for a login. With the service account: the one with the most free channels, the polling
+     * one first on a tie, so that the others open only under a burst (a class submitting at once) and its commands do
+     * not wait for channels while another connection has some.
+     */
     SshConnection connectionFor(String login) {
         if (config.identity() == Identity.SERVICE_ACCOUNT) {
-            return service;
+            return actors.stream().max(Comparator.comparingInt(SshConnection::freeChannels)).orElseThrow();
         }
         return users.computeIfAbsent(login, l -> new SshConnection(config.loginTarget(l), config.ssh(), onReconnect, reached -> { },
                 handshakes));
@@ -65,17 +80,22 @@ final class OarCluster implements AutoCloseable {
         return users.values().stream().filter(SshConnection::isConnected).count();
     }
 
+    /** The service account's connections open now (1 unless a burst needed more). */
+    long serviceConnectionsOpen() {
+        return actors.stream().filter(SshConnection::isConnected).count();
+    }
+
     long commandsSent() {
-        return service.commandsSent() + users.values().stream().mapToLong(SshConnection::commandsSent).sum();
+        return actors.stream().mapToLong(SshConnection::commandsSent).sum() + users.values().stream().mapToLong(SshConnection::commandsSent).sum();
     }
 
     long reconnects() {
-        return service.reconnects() + users.values().stream().mapToLong(SshConnection::reconnects).sum();
+        return actors.stream().mapToLong(SshConnection::reconnects).sum() + users.values().stream().mapToLong(SshConnection::reconnects).sum();
     }
 
     @Override
     public void close() {
-        service.close();
+        actors.forEach(SshConnection::close);
         users.values().forEach(SshConnection::close);
     }
 }

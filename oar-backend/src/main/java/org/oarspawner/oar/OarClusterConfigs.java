@@ -37,7 +37,8 @@ public final class OarClusterConfigs {
                 c.duration("commandTimeout", Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofHours(1)),
                 c.integer("maxChannels", 8, 1, 64),
                 c.duration("maxBackoff", Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofHours(1)),
-                c.duration("idleTimeout", SshSettings.DEFAULT_IDLE_TIMEOUT, Duration.ofSeconds(1), Duration.ofDays(1)));
+                c.duration("idleTimeout", SshSettings.DEFAULT_IDLE_TIMEOUT, Duration.ofSeconds(1), Duration.ofDays(1)),
+                c.integer("connections", SshSettings.DEFAULT_CONNECTIONS, 1, 8));
         Identity identity = c.enumValue("identity", Identity.class, Identity.SERVICE_ACCOUNT);
         ConfigNode account = c.child("serviceAccount");
         SshTarget service = new SshTarget(host, port, account.string("user"), account.readableFile("key"));

@@ -63,7 +63,9 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
         for (OarClusterConfig c : configs) {
             clusters.put(c.name(), new OarCluster(c, () -> metrics.reconnected(c.name()), up -> metrics.frontendReached(c.name(), up)));
             metrics.tunnelsOpen(c.name(), () -> tunnels.open(c.name()));
-            workers.put(c.name(), vertx.createSharedWorkerExecutor("oar-" + c.name(), workerThreads));
+            // Enough threads for every channel of the connections that act for users, and the polls beside them.
+            int threads = Math.max(workerThreads, (c.ssh().connections() + 1) * c.ssh().maxChannels());
+            workers.put(c.name(), vertx.createSharedWorkerExecutor("oar-" + c.name(), threads));
             c.endpointSpool().ifPresent(dir -> spools.put(c.name(), new EndpointSpool(vertx, c.name(),
                     ids -> spooledEndpoints(c.name(), dir, ids), this::endpointFromJobDirectory)));
             if (c.identity() == Identity.PER_USER) {
@@ -101,6 +103,11 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
     /** Open per-user SSH connections of a cluster (PER_USER identity); idle ones are closed. */
     public long userConnectionsOpen(String cluster) {
         return cluster(cluster).userConnectionsOpen();
+    }
+
+    /** The service account's connections to a cluster's frontend open now: more than one only after a burst. */
+    public long serviceConnectionsOpen(String cluster) {
+        return cluster(cluster).serviceConnectionsOpen();
     }
 
     /** Local ports forwarded now over a cluster's service connection (ssh-tunnel reachability). */

@@ -21,10 +21,21 @@ if [ -f "$envfile" ] && [ ! -L "$envfile" ]; then
   rm -f "$envfile"
 fi
 host=$(head -n 1 "$OAR_NODEFILE")
+# First the job's own port, 40000 + job id mod 20000: jobs that start on a node together never pick the same one, as
+# two bind(0) whose sockets were closed at once may (2 of 80 notebooks of a class's burst on one node did, and then
+# never got their route). Taken by something else: any free port.
 port=$(@PYTHON@ -c 'import socket, sys
-s = socket.socket()
-s.bind((sys.argv[1], 0))
-print(s.getsockname()[1])' "$host") || { echo "oarspawner: cannot pick a free port on $host" >&2; exit 91; }
+for port in (40000 + int(sys.argv[2]) % 20000, 0):
+    s = socket.socket()
+    try:
+        s.bind((sys.argv[1], port))
+    except OSError:
+        s.close()
+        continue
+    print(s.getsockname()[1])
+    break
+else:
+    sys.exit(1)' "$host" "$OAR_JOB_ID") || { echo "oarspawner: cannot pick a free port on $host" >&2; exit 91; }
 export OARSPAWNER_HOST="$host" OARSPAWNER_PORT="$port"
 # JupyterHub's spawner cannot know the node's address: it sends {host} and {port} for the script to fill in.
 if [ -n "${JUPYTERHUB_SERVICE_URL:-}" ]; then

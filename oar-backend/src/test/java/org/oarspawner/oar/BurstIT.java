@@ -31,7 +31,7 @@ import org.oarspawner.spi.SpawnKey;
  * It prints when the oarsub commands went out (service side: when each began, its channel wait included; per user
  * also when each oarsub started on the frontend, noted by a wrapper), and OAR's start times: jobs that OAR started in
  * one scheduler pass share its start time. A measure, not a speed gate: it asserts only that all 20 were submitted
- * as one command each, and ran.
+ * as one command each, and ran, and that the service account's burst went over more than one of its connections.
  */
 @ExtendWith(VertxExtension.class)
 class BurstIT {
@@ -119,6 +119,11 @@ class BurstIT {
             assertThat(metrics.count(Command.OARSUB)).isEqualTo(N);
             assertThat(metrics.count(Command.STAGE)).isZero();
             assertThat(st.values()).allMatch(j -> j.state() == JobState.RUNNING);
+            if (identity == Identity.SERVICE_ACCOUNT) {
+                // 20 at once are more than one connection's 8 channels: the burst opened more of the service account's
+                // connections (SshSettings.connections, 3 by default) instead of waiting for channels, and no more.
+                assertThat(s.serviceConnectionsOpen("bench")).isBetween(2L, (long) config.ssh().connections());
+            }
         } finally {
             LocalCluster.cancelAll(s);
             for (int i = 0; i < jobs.size(); i++) {

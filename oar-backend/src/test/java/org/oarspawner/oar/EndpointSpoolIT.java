@@ -72,6 +72,11 @@ class EndpointSpoolIT {
         List<Optional<Endpoint>> found = asked.join().stream().map(LocalCluster::await).toList();
         assertThat(s.commandsSent("cpu") - before).as("commands sent for three endpoints").isEqualTo(1);
         assertThat(found).allSatisfy(e -> assertThat(e).get().extracting(Endpoint::host).isEqualTo("node-cpu"));
+        // Jobs started together on one node each take their own port, 40000 + job id mod 20000 (job.sh), never one
+        // another's, as two bind(0) may give.
+        for (int i = 0; i < jobs.size(); i++) {
+            assertThat(found.get(i).orElseThrow().port()).as("job %d's port", jobs.get(i).id()).isEqualTo(40000 + (int) (jobs.get(i).id() % 20000));
+        }
         for (Optional<Endpoint> e : found) {
             assertThat(LocalCluster.get(e.orElseThrow().url() + "/").statusCode()).isEqualTo(200);
         }

@@ -57,6 +57,7 @@ class OarClusterConfigsTest {
         assertThat(dahu.frontendPort()).isEqualTo(22);
         assertThat(dahu.ssh().commandTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(dahu.ssh().maxChannels()).isEqualTo(8);
+        assertThat(dahu.ssh().connections()).isEqualTo(3);
         assertThat(dahu.loginTarget("alice").key()).isEqualTo(Path.of("/etc/oarspawner/keys/alice"));
         OarClusterConfig bigfoot = c.get(1);
         assertThat(bigfoot.identity()).isEqualTo(Identity.SERVICE_ACCOUNT);
@@ -69,14 +70,18 @@ class OarClusterConfigsTest {
     void environmentOverridesAKey() throws IOException {
         List<OarClusterConfig> c = OarClusterConfigs.from(yaml(GOOD, Map.of(
                 "OARSPAWNER_CLUSTERS__BIGFOOT__FRONTEND__HOST", "other.example.org",
-                "OARSPAWNER_CLUSTERS__DAHU__MAX_CHANNELS", "4")).child("clusters"));
+                "OARSPAWNER_CLUSTERS__DAHU__MAX_CHANNELS", "4",
+                "OARSPAWNER_CLUSTERS__BIGFOOT__CONNECTIONS", "2")).child("clusters"));
         assertThat(c.get(1).frontendHost()).isEqualTo("other.example.org");
         assertThat(c.get(0).ssh().maxChannels()).isEqualTo(4);
+        assertThat(c.get(1).ssh().connections()).isEqualTo(2);
     }
 
     @Test
     void badValuesAreRefusedNamingTheKey() throws IOException {
         assertError(GOOD.replace("port: 2222", "port: 70000"), "clusters.bigfoot.frontend.port must be between 1 and 65535, got 70000");
+        assertError(GOOD.replace("commandTimeout: 30s", "commandTimeout: 30s\n    connections: 0"),
+                "clusters.dahu.connections must be between 1 and 8, got 0");
         assertError(GOOD.replace("commandTimeout: 30s", "commandTimeout: soon"), "clusters.dahu.commandTimeout must be a duration");
         assertError(GOOD.replace("identity: per-user", "identity: root"), "clusters.dahu.identity must be one of [per-user, service-account]");
         assertError(GOOD.replace("DIR/svc}\n    properties", "DIR/nokey}\n    properties"), "clusters.dahu.serviceAccount.key: no readable file");

@@ -94,6 +94,11 @@ public final class SshConnection implements AutoCloseable {
         return target;
     }
 
+    /** Channels that a command could open now without waiting. */
+    public int freeChannels() {
+        return channels.availablePermits();
+    }
+
     /** Remote commands and SFTP sessions opened so far. */
     public long commandsSent() {
         return commands.get();
