@@ -43,7 +43,7 @@ final class EndpointSpool {
     private record Pending(JobRef job, SpawnKey key, Promise<Optional<Endpoint>> promise, Context context) {
     }
 
-    private record Peek(List<Long> jobIds, Promise<Set<Long>> promise, Context context) {
+    private record Peek(List<JobRef> jobs, Promise<Set<Long>> promise, Context context) {
     }
 
     private final Vertx vertx;
@@ -76,13 +76,14 @@ final class EndpointSpool {
     }
 
     /**
-     * Which of these jobs have a line in the spool, whoever wrote it and whatever it holds: a hint that the job
-     * began, never an endpoint. Nothing else is read for them; completes on the caller's context.
+     * Which of these jobs have a line in the spool that the job's own login owns, whatever it holds: a hint that the
+     * job began, never an endpoint (a line someone else planted does not count). Nothing else is read for them;
+     * completes on the caller's context.
      */
-    Future<Set<Long>> begun(List<Long> jobIds) {
+    Future<Set<Long>> begun(List<JobRef> jobs) {
         Promise<Set<Long>> p = Promise.promise();
         synchronized (this) {
-            peeks.add(new Peek(jobIds, p, vertx.getOrCreateContext()));
+            peeks.add(new Peek(jobs, p, vertx.getOrCreateContext()));
             if (!running) {
                 running = true;
                 schedule();
@@ -106,7 +107,7 @@ final class EndpointSpool {
             peeks.clear();
             lastRun = System.nanoTime();
         }
-        List<Long> ids = Stream.concat(batch.stream().map(p -> p.job().id()), asked.stream().flatMap(p -> p.jobIds().stream()))
+        List<Long> ids = Stream.concat(batch.stream().map(p -> p.job().id()), asked.stream().flatMap(p -> p.jobs().stream().map(JobRef::id)))
                 .distinct().toList();
         reader.read(ids).onComplete(r -> {
             for (Pending p : batch) {
@@ -117,7 +118,8 @@ final class EndpointSpool {
                     if (r.failed()) {
                         p.promise().fail(r.cause());
                     } else {
-                        p.promise().complete(p.jobIds().stream().filter(r.result()::containsKey).collect(Collectors.toSet()));
+                        p.promise().complete(p.jobs().stream().filter(j -> r.result().containsKey(j.id())
+                                && r.result().get(j.id()).owner().equals(j.login())).map(JobRef::id).collect(Collectors.toSet()));
                     }
                 });
             }

@@ -255,7 +255,7 @@ public final class OarScheduler implements Scheduler, AutoCloseable {
     public Future<Set<Long>> begun(String cluster, Collection<JobRef> jobs) {
         EndpointSpool spool = spools.get(cluster);
         return spool == null || jobs.isEmpty() ? Future.succeededFuture(Set.of())
-                : spool.begun(jobs.stream().map(JobRef::id).distinct().toList());
+                : spool.begun(jobs.stream().distinct().toList());
     }
 
     private Future<Optional<Endpoint>> endpointFromJobDirectory(JobRef job, SpawnKey key) {

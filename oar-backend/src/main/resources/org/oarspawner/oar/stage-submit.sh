@@ -32,7 +32,7 @@ e=$(take "$(number "${header#oarspawner-stage-1 }")");
 s=$(take "$(number "${header##* }")") || { rm -f "$e"; exit 2; };
 [ "$(head -c 1 | wc -c)" -eq 0 ] || { rm -f "$e" "$s"; fail "stdin holds more than the two files"; };
 chmod 700 "$s";
-mv -fT "$e" "$dir/$envfile" && mv -fT "$s" "$dir/job.sh" || { rm -f "$e" "$s"; fail "cannot place the files in $dir"; };
+mv -fT "$s" "$dir/job.sh" && mv -fT "$e" "$dir/$envfile" || { rm -f "$e" "$s"; fail "cannot place the files in $dir"; };
 oarsub=$1;
 shift;
 exec "$oarsub" --directory "$dir" "$@"

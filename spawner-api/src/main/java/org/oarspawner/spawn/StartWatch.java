@@ -5,8 +5,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -21,15 +23,15 @@ import org.oarspawner.spi.Scheduler;
  * ({@link ClusterPoller#pollSoon}): OAR, never the line, says whether the job runs and on which nodes, and the
  * endpoint is read and checked against those nodes as before. The line is a hint: it may come a moment before OAR
  * shows the job Running (the local cluster's oarstat showed both within 0.1 s), and a user could plant one; either
- * way it makes the spawn's poll come early again at most once per {@link #AGAIN}, one status command at a time per
- * cluster. Runs on the manager's context.
+ * way it makes the cluster's poll come early at most once per {@link #AGAIN}, whatever the number of spawns, one
+ * status command at a time per cluster. Runs on the manager's context.
  */
 final class StartWatch {
     /** How often the begun jobs are asked for. */
     static final Duration EVERY = Duration.ofMillis(250);
     /** How long after its submission (or its estimated start) a queued job is watched. */
     static final Duration WINDOW = Duration.ofSeconds(60);
-    /** The least time between two early polls for one spawn, while OAR still shows it queued. */
+    /** The least time between two early polls of one cluster (and for one spawn, while OAR still shows it queued). */
     static final Duration AGAIN = Duration.ofMillis(500);
 
     private final Scheduler scheduler;
@@ -37,6 +39,8 @@ final class StartWatch {
     private final Supplier<Collection<Spawn>> spawns;
     private final Consumer<String> pollSoon;
     private final Set<String> out = new HashSet<>();
+    /** When each cluster's poll was last made to come early. */
+    private final Map<String, Instant> early = new HashMap<>();
     private long timer = -1;
 
     StartWatch(Scheduler scheduler, Clock clock, Supplier<Collection<Spawn>> spawns, Consumer<String> pollSoon) {
@@ -78,7 +82,9 @@ final class StartWatch {
                                 poll = true;
                             }
                         }
-                        if (poll) {
+                        Instant last = early.get(cluster);
+                        if (poll && (last == null || !seen.isBefore(last.plus(AGAIN)))) {
+                            early.put(cluster, seen);
                             pollSoon.accept(cluster);
                         }
                     });

@@ -73,6 +73,23 @@ class StartWatchTest {
     }
 
     @Test
+    void linesForManySpawnsAppearingOneAfterAnotherPollTheClusterEarlyAtMostOncePerHalfSecond() {
+        // Lines planted (or written) for queued jobs one tick apart: each spawn is new to the watch, but the cluster's
+        // early polls stay bounded, whatever the number of spawns.
+        List<Spawn> cpu = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            cpu.add(queued("cpu", "p" + i));
+        }
+        for (int i = 0; i < 8; i++) {
+            oar.listen(cpu.get(i).job.id(), new Endpoint("node-cpu", 9000 + i));
+            watch.tick();
+            clock.advance(StartWatch.EVERY);
+        }
+        // 8 ticks over 2 s: at most one early poll per 500 ms.
+        assertThat(polls).hasSize(4);
+    }
+
+    @Test
     void oneAskOutPerClusterAtATime() {
         queued("cpu", "a");
         oar.holdBegun = true;
