@@ -43,8 +43,9 @@ class ChartConfigIT {
         try (ServiceProcess service = new ServiceProcess(instance, file, Map.of()).start()) {
             HttpResponse<String> put = service.call("PUT", "/api/v1/users/alice/servers/chart",
                     ServiceProcess.body("cpu", 0, LocalCluster.HTTP_SERVER));
-            assertThat(put.statusCode()).as(put.body()).isEqualTo(201);
-            long jobId = new JsonObject(put.body()).getLong("jobId");
+            // PUT answers at once (202); the job id comes once oarsub has answered.
+            assertThat(put.statusCode()).as(put.body()).isEqualTo(202);
+            long jobId = service.jobOf("alice", "chart");
             JsonObject ready = service.waitFor("alice", "chart", s -> List.of("ready", "failed").contains(s.getString("state")));
             assertThat(ready.getString("state")).as(ready.encode()).isEqualTo("ready");
             assertThat(ready.getLong("jobId")).isEqualTo(jobId);
