@@ -173,6 +173,9 @@ users() {
   # A login outside the service's login grammar (dotted, as some sites have): its jobs must not stop the service's
   # recovery. It submits from a local shell only.
   id carol.x >/dev/null 2>&1 || useradd --badname -m -s /bin/bash -G oarusers carol.x
+  # An ordinary login outside oarusers: it has an account, but sudo may not act as it (StageHelperIT).
+  id outsider >/dev/null 2>&1 || useradd -m -s /bin/bash outsider
+  usermod -p '*' outsider
   id "$SERVICE_ACCOUNT" >/dev/null 2>&1 || useradd -m -s /bin/bash "$SERVICE_ACCOUNT"
   usermod -p '*' "$SERVICE_ACCOUNT"
   # The service account itself submits nothing; it is not in oarusers.

@@ -109,7 +109,7 @@ class StageHelperIT {
                 new Attack("stdin padded", "bob", key, "env.a1", a -> a, padded),
                 new Attack("no stdin", "bob", key, "env.a1", a -> a, new byte[0]),
                 new Attack("a symlinked job directory", "bob", key + "-link", "env.a1", a -> a, good),
-                new Attack("a login outside oarusers", "cloudsdk", key, "env.a1", a -> a, good),
+                new Attack("a login outside oarusers", "outsider", key, "env.a1", a -> a, good),
                 new Attack("root", "root", key, "env.a1", a -> a, good));
         int ran = 0;
         int n = 0;
@@ -140,15 +140,15 @@ class StageHelperIT {
 
     @Test
     void theServiceRefusesALoginSudoMayNotActAsAndNothingIsLeft(Vertx vertx) {
-        // cloudsdk has an account (uid 1000) but is not in oarusers: the account check passes, sudo refuses.
+        // outsider (deploy/cluster/setup.sh) has an account (uid >= 1000) but is not in oarusers: the account check passes, sudo refuses.
         try (OarScheduler s = new OarScheduler(vertx, LocalCluster.names("helper"), List.of(LocalCluster.cluster("cpu",
                 Identity.SERVICE_ACCOUNT)), 4)) {
-            JobRequest r = JobRequest.builder(new SpawnKey("hub-cloudsdk", "x"), "cpu", "cloudsdk").cores(1)
+            JobRequest r = JobRequest.builder(new SpawnKey("hub-outsider", "x"), "cpu", "outsider").cores(1)
                     .walltime(Duration.ofMinutes(5)).command(LocalCluster.HTTP_SERVER).env("JUPYTERHUB_API_TOKEN", "tok").build();
             assertThatThrownBy(() -> await(s.submit(r))).isInstanceOfSatisfying(SchedulerException.class,
                     e -> assertThat(e.schedulerMessage()).contains("sudo"));
             assertThat(LocalCluster.oarJobsNamed(s.names().of("cpu", r.key(), r.login()))).isEmpty();
-            LocalCluster.assertNoFile(Path.of("/home/cloudsdk").resolve(JobFiles.ROOT));
+            LocalCluster.assertNoFile(Path.of("/home/outsider").resolve(JobFiles.ROOT));
         }
     }
 
