@@ -23,16 +23,21 @@ import org.oarspawner.oar.LocalCluster;
 class OrphanIT {
     private static final JsonObject CPU = new JsonObject().put("profile", "cpu-1core-2h");
 
+    /** Starts alice's named server through the hub, waits until the hub has it ready, and returns its job. */
+    private static long readyThroughHub(HubStack hub, String server) throws Exception {
+        assertThat(hub.hub("POST", "/hub/api/users/alice", null).statusCode()).isIn(201, 409);
+        assertThat(hub.hub("POST", HubStack.serverPath("alice", server), CPU).statusCode()).isIn(201, 202);
+        await("alice/" + server + " ready", Duration.ofSeconds(90), () -> {
+            JsonObject s = hub.hubServer("alice", server);
+            return s != null && Boolean.TRUE.equals(s.getBoolean("ready"));
+        });
+        return jobs("alice", server).get(0);
+    }
+
     @Test
     void aJobTheHubDoesNotKnowIsCancelledAfterTheGraceAndOneItKnowsNever(HubStack hub) throws Exception {
         // alice/known through the hub.
-        assertThat(hub.hub("POST", "/hub/api/users/alice", null).statusCode()).isIn(201, 409);
-        assertThat(hub.hub("POST", HubStack.serverPath("alice", "known"), CPU).statusCode()).isIn(201, 202);
-        await("alice/known ready", Duration.ofSeconds(90), () -> {
-            JsonObject s = hub.hubServer("alice", "known");
-            return s != null && Boolean.TRUE.equals(s.getBoolean("ready"));
-        });
-        long known = jobs("alice", "known").get(0);
+        long known = readyThroughHub(hub, "known");
 
         // bob/ghost behind the hub's back, as a start whose hub forgot it would leave it.
         long mark = hub.logMark();
@@ -81,13 +86,7 @@ class OrphanIT {
      */
     @Test
     void aStopWhoseServiceIsKilledRightAfterThe202StillEndsTheJob(HubStack hub) throws Exception {
-        assertThat(hub.hub("POST", "/hub/api/users/alice", null).statusCode()).isIn(201, 409);
-        assertThat(hub.hub("POST", HubStack.serverPath("alice", "killed"), CPU).statusCode()).isIn(201, 202);
-        await("alice/killed ready", Duration.ofSeconds(90), () -> {
-            JsonObject s = hub.hubServer("alice", "killed");
-            return s != null && Boolean.TRUE.equals(s.getBoolean("ready"));
-        });
-        long job = jobs("alice", "killed").get(0);
+        long job = readyThroughHub(hub, "killed");
 
         long mark = hub.logMark();
         long t0 = System.nanoTime();
