@@ -5,14 +5,14 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
+import org.oarspawner.oar.ssh.Handshakes;
 import org.oarspawner.oar.ssh.SshConnection;
 
 /** One cluster's connections: the service account's, and in PER_USER mode one per login, made on first use. */
 final class OarCluster implements AutoCloseable {
-    /** Below sshd's default MaxStartups (10), which drops connections beyond it at random before they log in. */
-    static final int MAX_HANDSHAKES = 8;
+    /** Well below sshd's default MaxStartups (10), which also counts other clients' connections and drops at random. */
+    static final int MAX_HANDSHAKES = 4;
     final OarClusterConfig config;
     final OarCommand commands;
     final JobFiles files;
@@ -24,7 +24,7 @@ final class OarCluster implements AutoCloseable {
 
     private final Runnable onReconnect;
     /** Connections to this frontend being opened at once, service account's and logins' together (sshd's MaxStartups). */
-    private final Semaphore handshakes;
+    private final Handshakes handshakes;
 
     /**
      * @param onReach told whether each use of the service account's connection reached the frontend; the per-user
@@ -34,7 +34,7 @@ final class OarCluster implements AutoCloseable {
         this.config = config;
         this.onReconnect = onReconnect;
         this.commands = new OarCommand(config);
-        this.handshakes = new Semaphore(Math.min(MAX_HANDSHAKES, config.ssh().maxChannels()), true);
+        this.handshakes = new Handshakes(Math.min(MAX_HANDSHAKES, config.ssh().maxChannels()));
         this.service = new SshConnection(config.serviceAccount(), config.ssh(), onReconnect, onReach, handshakes);
         actors.add(service);
         if (config.identity() == Identity.SERVICE_ACCOUNT) {

@@ -57,7 +57,7 @@ public final class SshConnection implements AutoCloseable {
 
     private final Runnable onReconnect;
     private final Consumer<Boolean> onReach;
-    private final Semaphore handshakes;
+    private final Handshakes handshakes;
 
     public SshConnection(SshTarget target, SshSettings settings) {
         this(target, settings, () -> { });
@@ -73,15 +73,11 @@ public final class SshConnection implements AutoCloseable {
      *                its exit status; false when it could not (no connection, refused, timed out, lost), for metrics
      */
     public SshConnection(SshTarget target, SshSettings settings, Runnable onReconnect, Consumer<Boolean> onReach) {
-        this(target, settings, onReconnect, onReach, new Semaphore(1));
+        this(target, settings, onReconnect, onReach, new Handshakes(1));
     }
 
-    /**
-     * @param handshakes shared by the connections to one frontend: how many may be opening (key exchange, login) at
-     *                   once. sshd drops unauthenticated connections beyond its MaxStartups (10 by default) at random, so
-     *                   a burst of first commands for many logins must not open them all at once.
-     */
-    public SshConnection(SshTarget target, SshSettings settings, Runnable onReconnect, Consumer<Boolean> onReach, Semaphore handshakes) {
+    /** @param handshakes shared by the connections to one frontend (see {@link Handshakes}) */
+    public SshConnection(SshTarget target, SshSettings settings, Runnable onReconnect, Consumer<Boolean> onReach, Handshakes handshakes) {
         this.handshakes = handshakes;
         this.onReconnect = onReconnect;
         this.onReach = onReach;
@@ -369,22 +365,9 @@ public final class SshConnection implements AutoCloseable {
     }
 
     private void connect() throws JSchException {
-        try {
-            if (!handshakes.tryAcquire(settings.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new JSchException("too many connections to the frontend being opened; none ended within "
-                        + settings.connectTimeout().toSeconds() + " s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new JSchException("interrupted", e);
-        }
-        try {
-            SshSessions.Opened opened = SshSessions.open(target, settings);
-            session = opened.session();
-            jumpSession = opened.jump();
-        } finally {
-            handshakes.release();
-        }
+        SshSessions.Opened opened = handshakes.open(target, settings);
+        session = opened.session();
+        jumpSession = opened.jump();
     }
 
     private synchronized void dropSession() {

@@ -144,4 +144,66 @@ class SshConnectionIT {
             pool.shutdownNow();
         }
     }
+
+    @Test
+    void aConnectionSshdDropsBeforeLoginIsOpenedAgain(@TempDir Path dir) throws Exception {
+        // A second sshd that lets only 2 connections be opening at once and drops the others, as the frontend's
+        // MaxStartups does under a class's burst; 8 logins' first commands at once must all run.
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Path log = dir.resolve("sshd.log");
+        Process sshd = new ProcessBuilder("/usr/sbin/sshd", "-D", "-e", "-p", Integer.toString(port),
+                "-o", "ListenAddress=127.0.0.1", "-o", "MaxStartups=2", "-o", "PidFile=none", "-o", "LogLevel=VERBOSE")
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<SshConnection> connections = new ArrayList<>();
+        try {
+            Path knownHosts = dir.resolve("known_hosts");
+            Files.writeString(knownHosts, Files.readString(LocalCluster.STATE.resolve("known_hosts")).lines()
+                    .filter(l -> l.startsWith("localhost "))
+                    .map(l -> "[localhost]:" + port + l.substring("localhost".length()) + "\n").reduce("", String::concat));
+            waitForListener(port);
+            SshSettings s = LocalCluster.ssh();
+            SshSettings settings = new SshSettings(knownHosts, Optional.empty(), s.connectTimeout(), s.commandTimeout(),
+                    s.maxChannels(), s.maxBackoff());
+            Handshakes handshakes = new Handshakes(8);
+            List<Future<CommandResult>> results = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                String login = i % 2 == 0 ? "alice" : "bob";
+                SshTarget t = new SshTarget("localhost", port, login, LocalCluster.login(login).key());
+                SshConnection c = new SshConnection(t, settings, () -> { }, reached -> { }, handshakes);
+                connections.add(c);
+                results.add(pool.submit(() -> c.exec("id -un")));
+            }
+            for (int i = 0; i < 8; i++) {
+                assertThat(results.get(i).get().stdout()).isEqualTo((i % 2 == 0 ? "alice" : "bob") + "\n");
+            }
+            String sshdLog = Files.readString(log);
+            long dropped = sshdLog.lines().filter(l -> l.contains("past MaxStartups")).count();
+            System.out.printf("SshConnectionIT: 8 connections opened at once against MaxStartups=2: sshd dropped %d, "
+                    + "%d opened again, all 8 ran%n", dropped, handshakes.dropsRetried());
+            // sshd did drop some (else this test proves nothing), and each drop was opened again.
+            assertThat(dropped).isPositive();
+            assertThat(handshakes.dropsRetried()).isEqualTo(dropped);
+        } finally {
+            connections.forEach(SshConnection::close);
+            pool.shutdownNow();
+            sshd.destroy();
+            sshd.waitFor();
+        }
+    }
+
+    private static void waitForListener(int port) throws InterruptedException {
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < end) {
+            try (java.net.Socket ignored = new java.net.Socket("127.0.0.1", port)) {
+                return;
+            } catch (java.io.IOException notYet) {
+                Thread.sleep(50);
+            }
+        }
+        throw new AssertionError("the test's sshd did not listen on " + port);
+    }
 }
