@@ -4,6 +4,8 @@ import os
 
 c = get_config()  # noqa: F821
 state = os.environ.get("OARSPAWNER_DEV_STATE", "/var/lib/oarspawner-dev")
+# DEBUG shows each step of a spawn and a stop, with times.
+c.Application.log_level = os.environ.get("OARSPAWNER_HUB_LOG_LEVEL", "INFO")
 
 # The public proxy, where browsers go.
 c.JupyterHub.ip = "127.0.0.1"

@@ -136,6 +136,9 @@ final class EndpointSpool {
     private void answer(Pending p, SpooledEndpoint found, Throwable failure) {
         if (failure != null) {
             p.promise().fail(failure);
+        } else if (found != null && found.begun() && found.owner().equals(p.job().login())) {
+            // Its script runs; its notebook does not listen yet.
+            p.promise().complete(Optional.empty());
         } else if (found != null && (!found.owner().equals(p.job().login()) || found.endpoint().isEmpty())) {
             // Someone else's file under this job's name, or no regular file (a FIFO, a link): never route to it, never
             // open it; the job's own directory still tells.

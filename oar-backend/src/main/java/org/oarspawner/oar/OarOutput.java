@@ -215,11 +215,22 @@ public final class OarOutput {
      * A job's entry in the spool, and the login that owns it: its endpoint line, or empty for something that is not a
      * regular file (a FIFO, a link), which is never read.
      */
-    public record SpooledEndpoint(String owner, Optional<Endpoint> endpoint) {
+    /**
+     * @param begun the file holds the job script's first line ({@link #BEGUN}): the job began, its notebook does not
+     *              listen yet
+     */
+    public record SpooledEndpoint(String owner, Optional<Endpoint> endpoint, boolean begun) {
+        public SpooledEndpoint(String owner, Optional<Endpoint> endpoint) {
+            this(owner, endpoint, false);
+        }
     }
 
+    /** What job.sh writes to the spool first, before the endpoint replaces it. */
+    public static final String BEGUN = "begun";
+
     /**
-     * Parses {@link OarCommand#spooledEndpoints}: "id owner f host port" and "id owner x" lines, for the ids asked.
+     * Parses {@link OarCommand#spooledEndpoints}: "id owner f host port", "id owner f begun" and "id owner x" lines,
+     * for the ids asked.
      * A regular file's line that does not parse is left out (a user may write anything in a file of theirs); the
      * caller checks the owner. Lines end at '\n' only, and the command keeps only a host's and a port's characters
      * of a file: a '\r' or a newline a user wrote cannot start a line of its own. An id seen twice is someone's
@@ -240,6 +251,8 @@ public final class OarOutput {
             }
             if (f.length == 3 && f[2].equals("x")) {
                 found.put(id, new SpooledEndpoint(f[1], Optional.empty()));
+            } else if (f.length == 4 && f[2].equals("f") && f[3].equals(BEGUN)) {
+                found.put(id, new SpooledEndpoint(f[1], Optional.empty(), true));
             } else if (f.length == 4 && f[2].equals("f")) {
                 endpoint(f[3]).ifPresent(e -> found.put(id, new SpooledEndpoint(f[1], Optional.of(e))));
             }

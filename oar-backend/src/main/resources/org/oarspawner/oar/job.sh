@@ -20,6 +20,20 @@ if [ -f "$envfile" ] && [ ! -L "$envfile" ]; then
   set +a
   rm -f "$envfile"
 fi
+endpoint="endpoint.$OAR_JOB_ID"
+spool=@SPOOL@
+# Puts one line in the cluster's spool under this job's name, which the service reads for all starting jobs in one
+# command (it trusts a spool file only if this job's user owns it).
+spool_line() {
+  [ -n "$spool" ] || return 0
+  # mktemp makes a new file (O_EXCL): nothing another user put in the spool is opened or written to.
+  tmp=$(mktemp "$spool/.$endpoint.XXXXXXXX") && printf '%s\n' "$1" > "$tmp" && chmod 644 "$tmp" \
+    && mv -f "$tmp" "$spool/$endpoint" \
+    || { [ -n "${tmp:-}" ] && rm -f "$tmp"; echo "oarspawner: cannot write to the endpoint spool $spool" >&2; }
+}
+# First "begun": the service then asks OAR at once and knows the job runs while the notebook is still starting,
+# instead of at its next poll. The endpoint replaces the line once the notebook listens.
+spool_line begun
 host=$(head -n 1 "$OAR_NODEFILE")
 # First the job's own port, 40000 + job id mod 20000: jobs that start on a node together never pick the same one, as
 # two bind(0) whose sockets were closed at once may (2 of 80 notebooks of a class's burst on one node did, and then
@@ -35,25 +49,21 @@ for port in (40000 + int(sys.argv[2]) % 20000, 0):
     print(s.getsockname()[1])
     break
 else:
-    sys.exit(1)' "$host" "$OAR_JOB_ID") || { echo "oarspawner: cannot pick a free port on $host" >&2; exit 91; }
+    sys.exit(1)' "$host" "$OAR_JOB_ID") || {
+  echo "oarspawner: cannot pick a free port on $host" >&2
+  [ -n "$spool" ] && rm -f "$spool/$endpoint"
+  exit 91
+}
 export OARSPAWNER_HOST="$host" OARSPAWNER_PORT="$port"
 # JupyterHub's spawner cannot know the node's address: it sends {host} and {port} for the script to fill in.
 if [ -n "${JUPYTERHUB_SERVICE_URL:-}" ]; then
   JUPYTERHUB_SERVICE_URL="${JUPYTERHUB_SERVICE_URL//\{host\}/$host}"
   export JUPYTERHUB_SERVICE_URL="${JUPYTERHUB_SERVICE_URL//\{port\}/$port}"
 fi
-endpoint="endpoint.$OAR_JOB_ID"
-spool=@SPOOL@
-# Writes "host port" for the service: in this job's directory, and in the cluster's spool, which the service reads
-# for all starting jobs in one command (it trusts a spool file only if this job's user owns it).
+# Writes "host port" for the service: in this job's directory, and in the spool.
 write_endpoint() {
   printf '%s %s\n' "$host" "$port" > "$endpoint.part" && mv -f "$endpoint.part" "$endpoint"
-  if [ -n "$spool" ]; then
-    # mktemp makes a new file (O_EXCL): nothing another user put in the spool is opened or written to.
-    tmp=$(mktemp "$spool/.$endpoint.XXXXXXXX") && printf '%s %s\n' "$host" "$port" > "$tmp" && chmod 644 "$tmp" \
-      && mv -f "$tmp" "$spool/$endpoint" \
-      || { [ -n "${tmp:-}" ] && rm -f "$tmp"; echo "oarspawner: cannot write to the endpoint spool $spool" >&2; }
-  fi
+  spool_line "$host $port"
 }
 # The endpoint is published only once a socket of this user listens on the port. Before that, another user on a
 # shared node who bound the port first (it is written in files others can read) would get this user's route, and

@@ -87,12 +87,13 @@ class EndpointSpoolIT {
         JobRef fill = await(s.submit(request("fill", 4, List.of("sleep", "600"))));
         waitFor(s, fill, st -> st.state() == JobState.RUNNING, Duration.ofSeconds(60));
         JobRef queued = await(s.submit(request("queued", 1, LocalCluster.HTTP_SERVER)));
-        // Waiting behind the full node: no line in the spool, nothing begun.
+        // Waiting behind the full node: no line in the spool, not begun; the job that fills the node has begun.
         assertThat(waitFor(s, queued, st -> true, Duration.ofSeconds(10)).state()).isEqualTo(JobState.WAITING);
-        assertThat(await(s.begun("cpu", List.of(queued, fill)))).isEmpty();
+        assertThat(await(s.begun("cpu", List.of(queued, fill)))).containsExactly(fill.id());
 
         LocalCluster.cancelAndWait(s, fill);
-        for (int i = 0; i < 600 && !Files.exists(LocalCluster.SPOOL.resolve(JobScript.endpointFile(queued.id()))); i++) {
+        // Until its notebook listens: the endpoint has replaced the "begun" line.
+        for (int i = 0; i < 600 && !spooledEndpoint(queued); i++) {
             LocalCluster.sleep(100);
         }
         long before = s.commandsSent("cpu");
@@ -106,6 +107,35 @@ class EndpointSpoolIT {
         assertThat(answers.get(1)).isEqualTo(Optional.of(LocalCluster.waitForEndpoint(s, queued, new SpawnKey("bob", "queued"))));
         // OAR, not the line, says the job runs.
         assertThat(waitFor(s, queued, st -> st.state() == JobState.RUNNING, Duration.ofSeconds(30)).nodes()).containsExactly("node-cpu");
+    }
+
+    @Test
+    void aJobIsSeenBegunWhileItsNotebookStartsAndItsEndpointReplacesTheLine() {
+        SpawnKey key = new SpawnKey("bob", "slow");
+        // A notebook that listens 5 s after the job starts, as jupyterhub-singleuser takes ~2 s on a warm node.
+        JobRef slow = await(s.submit(request("slow", 1, List.of("sh", "-c", "sleep 5; exec python3 -m http.server \"$0\" --bind \"$1\"",
+                "{port}", "{host}"))));
+        java.util.Set<Long> begun = java.util.Set.of();
+        for (int i = 0; i < 300 && begun.isEmpty(); i++) {
+            begun = await(s.begun("cpu", List.of(slow)));
+            LocalCluster.sleep(100);
+        }
+        assertThat(begun).as("seen begun before the notebook listens").containsExactly(slow.id());
+        long before = s.commandsSent("cpu");
+        // The line says nothing of where the notebook is, and it is bob's: not yet, from the spool read alone.
+        assertThat(await(s.endpoint(slow, key))).isEmpty();
+        assertThat(s.commandsSent("cpu") - before).as("commands sent for the endpoint read").isEqualTo(1);
+        Endpoint endpoint = LocalCluster.waitForEndpoint(s, slow, key);
+        assertThat(endpoint.host()).isEqualTo("node-cpu");
+        assertThat(Files.exists(LocalCluster.SPOOL.resolve(JobScript.endpointFile(slow.id())))).isTrue();
+    }
+
+    private static boolean spooledEndpoint(JobRef job) {
+        try {
+            return OarOutput.endpoint(Files.readString(LocalCluster.SPOOL.resolve(JobScript.endpointFile(job.id())))).isPresent();
+        } catch (java.io.IOException notYet) {
+            return false;
+        }
     }
 
     @Test

@@ -225,6 +225,13 @@ class OarOutputTest {
     }
 
     @Test
+    void aBegunLineSaysTheJobBeganWithoutAnEndpoint() {
+        assertThat(OarOutput.spooledEndpoints("7 alice f begun\n8 bob f begun now\n9 bob f Begun\n", List.of(7L, 8L, 9L)))
+                .containsOnlyKeys(7L)
+                .containsEntry(7L, new OarOutput.SpooledEndpoint("alice", Optional.empty(), true));
+    }
+
+    @Test
     void onlyTheIdsAskedCountAndAnIdSeenTwiceHasNoOwner() {
         // A '\r' is a line end for String.lines(), not here: the forged second half stays on alice's line.
         assertThat(OarOutput.spooledEndpoints("20 alice f x\r21 bob f 127.0.0.1 8081\n", List.of(20L, 21L))).isEmpty();

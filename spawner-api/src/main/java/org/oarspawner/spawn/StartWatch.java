@@ -18,9 +18,9 @@ import org.oarspawner.spi.Scheduler;
  * Sees a queued job start within {@link #EVERY} rather than at the next poll, up to a tick later: while a cluster
  * has queued jobs that may start now (submitted within {@link #WINDOW}, or due by OAR's estimated start), it asks
  * the scheduler which of them have begun ({@link Scheduler#begun}: the job script's first act on the node is to
- * write its endpoint line to the spool). That is one command for all of them, one at a time per cluster, which forks
- * nothing on the frontend for a job that has not begun. A job seen begun makes the cluster's poll run now
- * ({@link ClusterPoller#pollSoon}): OAR, never the line, says whether the job runs and on which nodes, and the
+ * write a "begun" line to the spool, which its endpoint replaces once the notebook listens). That is one command
+ * for all of them, one at a time per cluster, which forks nothing on the frontend for a job that has not begun. A job
+ * seen begun makes the cluster's poll run now ({@link ClusterPoller#pollSoon}): OAR, never the line, says whether the job runs and on which nodes, and the
  * endpoint is read and checked against those nodes as before. The line is a hint: it may come a moment before OAR
  * shows the job Running (the local cluster's oarstat showed both within 0.1 s), and a user could plant one; either
  * way it makes the cluster's poll come early at most once per {@link #AGAIN}, whatever the number of spawns, one
