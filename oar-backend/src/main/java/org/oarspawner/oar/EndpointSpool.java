@@ -143,7 +143,7 @@ final class EndpointSpool {
             // Someone else's file under this job's name, or no regular file (a FIFO, a link): never route to it, never
             // open it; the job's own directory still tells.
             LOG.warn("event=endpoint_spool_untrusted cluster={} job={} login={} owner={} regular={}",
-                    cluster, p.job().id(), p.job().login(), found.owner(), found.endpoint().isPresent());
+                    cluster, p.job().id(), p.job().login(), found.owner(), found.endpoint().isPresent() || found.begun());
             jobDirectory.read(p.job(), p.key()).onComplete(p.promise());
         } else {
             p.promise().complete(Optional.ofNullable(found).flatMap(SpooledEndpoint::endpoint));

@@ -213,9 +213,8 @@ public final class OarOutput {
 
     /**
      * A job's entry in the spool, and the login that owns it: its endpoint line, or empty for something that is not a
-     * regular file (a FIFO, a link), which is never read.
-     */
-    /**
+     * regular file (a FIFO, a link), which is never read, or for a begun line.
+     *
      * @param begun the file holds the job script's first line ({@link #BEGUN}): the job began, its notebook does not
      *              listen yet
      */

@@ -32,7 +32,9 @@ spool_line() {
     || { [ -n "${tmp:-}" ] && rm -f "$tmp"; echo "oarspawner: cannot write to the endpoint spool $spool" >&2; }
 }
 # First "begun": the service then asks OAR at once and knows the job runs while the notebook is still starting,
-# instead of at its next poll. The endpoint replaces the line once the notebook listens.
+# instead of at its next poll. The endpoint replaces the line once the notebook listens. Ended before the notebook
+# runs (oardel during the port pick): the line goes too.
+trap '[ -z "$spool" ] || rm -f "$spool/$endpoint" ${tmp:+"$tmp"}; exit 143' TERM INT HUP
 spool_line begun
 host=$(head -n 1 "$OAR_NODEFILE")
 # First the job's own port, 40000 + job id mod 20000: jobs that start on a node together never pick the same one, as

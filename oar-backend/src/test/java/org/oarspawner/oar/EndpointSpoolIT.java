@@ -60,7 +60,7 @@ class EndpointSpoolIT {
         }
         for (JobRef j : jobs) {
             waitFor(s, j, st -> st.state() == JobState.RUNNING, Duration.ofSeconds(60));
-            for (int i = 0; i < 200 && !Files.exists(LocalCluster.SPOOL.resolve(JobScript.endpointFile(j.id()))); i++) {
+            for (int i = 0; i < 200 && !spooledEndpoint(j); i++) {
                 LocalCluster.sleep(100);
             }
         }

@@ -2,6 +2,8 @@ package org.oarspawner.oar.ssh;
 
 import com.jcraft.jsch.JSchException;
 import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.PortUnreachableException;
 import java.net.SocketException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
@@ -40,23 +42,26 @@ public final class Handshakes {
         long deadline = System.nanoTime() + settings.connectTimeout().toNanos();
         long pause = FIRST_PAUSE_MS;
         for (int attempt = 1; ; attempt++) {
+            JSchException failed;
             acquire(deadline, settings);
             try {
                 return SshSessions.open(target, settings);
             } catch (JSchException e) {
-                // Paused with jitter, so that the connections dropped together do not come back together.
-                long wait = pause + ThreadLocalRandom.current().nextLong(pause);
-                if (!droppedBeforeLogin(e) || System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait) >= deadline) {
-                    throw e;
-                }
-                dropsRetried.incrementAndGet();
-                LOG.info("event=ssh_handshake_dropped target={} attempt={} retry_in_ms={} error=\"{}\"", target, attempt,
-                        wait, e.getMessage());
-                pause = Math.min(MAX_PAUSE_MS, pause * 2);
-                sleep(wait);
+                failed = e;
             } finally {
                 opening.release();
             }
+            // Paused with jitter and without a place, so that the connections dropped together do not come back
+            // together, nor hold back the others meanwhile.
+            long wait = pause + ThreadLocalRandom.current().nextLong(pause);
+            if (!droppedBeforeLogin(failed) || System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait) >= deadline) {
+                throw failed;
+            }
+            dropsRetried.incrementAndGet();
+            LOG.info("event=ssh_handshake_dropped target={} attempt={} retry_in_ms={} error=\"{}\"", target, attempt,
+                    wait, failed.getMessage());
+            pause = Math.min(MAX_PAUSE_MS, pause * 2);
+            sleep(wait);
         }
     }
 
@@ -83,12 +88,13 @@ public final class Handshakes {
 
     /**
      * Whether sshd closed the connection before login, as it does beyond MaxStartups: the socket was reset or closed
-     * during the key exchange. Not a refused connection (the frontend is down), a timeout, a host key or a login
-     * refused: those are answers, and opening again would not change them.
+     * during the key exchange. Not a refused connection (the frontend is down), no route to it, a timeout, a host key or
+     * a login refused: those are answers, and opening again would not change them.
      */
     static boolean droppedBeforeLogin(JSchException e) {
         Throwable cause = e.getCause();
-        if (cause instanceof ConnectException) {
+        if (cause instanceof ConnectException || cause instanceof NoRouteToHostException
+                || cause instanceof PortUnreachableException) {
             return false;
         }
         if (cause instanceof SocketException) {

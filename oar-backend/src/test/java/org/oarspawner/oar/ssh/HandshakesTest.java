@@ -21,6 +21,8 @@ class HandshakesTest {
     void answersAreNotRetried() {
         assertThat(Handshakes.droppedBeforeLogin(new JSchException("java.net.ConnectException: Connection refused",
                 new ConnectException("Connection refused")))).isFalse();
+        assertThat(Handshakes.droppedBeforeLogin(new JSchException("java.net.NoRouteToHostException: No route to host",
+                new java.net.NoRouteToHostException("No route to host")))).isFalse();
         assertThat(Handshakes.droppedBeforeLogin(new JSchException("timeout: socket is not established",
                 new SocketTimeoutException()))).isFalse();
         assertThat(Handshakes.droppedBeforeLogin(new JSchException("Auth fail for methods 'publickey'"))).isFalse();
