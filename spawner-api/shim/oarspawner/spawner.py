@@ -4,10 +4,10 @@ import json
 from urllib.parse import quote
 
 from jupyterhub.spawner import Spawner
-from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+from tornado.httpclient import HTTPRequest
 from traitlets import Float, Integer, Unicode, default
 
-from . import form, retry, tokens
+from . import clients, form, retry, tokens
 from .retry import ServiceError, ServiceUnavailable
 from .stream import SpawnStream
 
@@ -74,7 +74,7 @@ class OARSpawner(Spawner):
                               body=json.dumps(body) if body is not None else (None if method in ("GET", "DELETE") else ""),
                               request_timeout=timeout)
         try:
-            response = await AsyncHTTPClient().fetch(request, raise_error=False)
+            response = await clients.calls().fetch(request, raise_error=False)
         except Exception as e:  # noqa: BLE001 - every transport failure is mapped, anything else re-raised
             if retry.is_transient(e):
                 raise ServiceUnavailable(f"the oarspawner service at {self.service_url} cannot be reached: "

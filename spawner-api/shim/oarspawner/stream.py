@@ -2,18 +2,14 @@
 relayed to every progress() reader the hub opens meanwhile, through drops and restarts of the service."""
 import asyncio
 import json
-import weakref
 
-from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+from tornado.httpclient import HTTPRequest
 
-from . import retry
+from . import clients, retry
 from .events import EventParser
 from .retry import ServiceError
 
 ENDED = ("stopped", "failed")
-# The most event streams open at once in a hub process (one per server starting).
-MAX_STREAMS = 1000
-_CLIENTS = weakref.WeakKeyDictionary()
 UNREACHABLE = "The oarspawner service cannot be reached; waiting for it to come back (the job is not lost)"
 
 
@@ -145,7 +141,7 @@ class SpawnStream:
                               headers={"Authorization": "Bearer " + s._token(), "Last-Event-ID": str(self.parser.last_id)},
                               header_callback=on_header, streaming_callback=on_chunk,
                               request_timeout=max(deadline - loop.time(), 1))
-        fetch = asyncio.ensure_future(_client().fetch(request, raise_error=False))
+        fetch = asyncio.ensure_future(clients.streams().fetch(request, raise_error=False))
         try:
             await asyncio.wait({fetch, final}, return_when=asyncio.FIRST_COMPLETED)
             if final.done() and not fetch.done():
@@ -181,14 +177,3 @@ class SpawnStream:
         except (ValueError, KeyError, TypeError):
             message = f"HTTP {response.code} from the oarspawner service"
         raise ServiceError(message, response.code)
-
-
-def _client():
-    """The event streams' own HTTP client. The hub's shared AsyncHTTPClient (tornado's simple client: Debian's hub
-    has no pycurl) runs at most 10 requests at once and queues the others, its own calls to the proxy and to the
-    notebooks among them, failing them after 20 s in its queue: a stream held for a whole start must not take a place."""
-    loop = asyncio.get_running_loop()
-    client = _CLIENTS.get(loop)
-    if client is None:
-        client = _CLIENTS[loop] = AsyncHTTPClient(force_instance=True, max_clients=MAX_STREAMS)
-    return client

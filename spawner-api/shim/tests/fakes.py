@@ -18,7 +18,8 @@ class FakeService:
     """Answers each request with the next scripted action: 'reset' closes the connection without an answer,
     (status, body) answers, ('events', [chunks], keep) streams chunks (then 'end' ends the stream, 'drop' resets
     the connection, 'die' resets it and stops listening; ('events', [chunks], 'hold', [more]) sends more once release
-    is set, then ends). The script may be a function of (method, path) instead."""
+    is set, then ends); ('held', status, body) answers once release is set. The script may be a function of (method,
+    path) instead."""
 
     def __init__(self, port, script):
         self.port = port
@@ -48,6 +49,9 @@ class FakeService:
         if action == "reset":
             writer.transport.abort()
             return
+        if action[0] == "held":
+            await self.release.wait()
+            action = action[1:]
         if action[0] == "events":
             writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n")
             for chunk in action[1]:

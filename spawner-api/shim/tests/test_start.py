@@ -246,3 +246,40 @@ def test_profiles_that_could_not_be_fetched_are_asked_again_by_the_next_start():
                             ("events", [READY_URL], "end")], test)
     assert url == "http://node-cpu:40000"
     assert [p for _, p in requests if "profiles" in p] == ["/api/v1/profiles?free=false"] * 2
+
+
+def test_calls_to_the_service_leave_the_hubs_shared_http_client_free():
+    from tornado.httpclient import AsyncHTTPClient
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+
+    def answer(method, path):
+        if method == "DELETE":
+            return "held", 202, None
+        return 200, {"the": "hub's own call"}
+
+    async def go():
+        fake = FakeService(port, answer)
+        await fake.start()
+        try:
+            # A class stopping at once: more stops than the hub's shared client runs requests (10, tornado's default).
+            spawners = [spawner(port) for _ in range(12)]
+            for i, s in enumerate(spawners):
+                s.user = types.SimpleNamespace(name=f"u{i:02d}", url=f"/user/u{i:02d}/")
+            stops = [asyncio.ensure_future(s.stop()) for s in spawners]
+
+            async def all_sent():
+                while sum(m == "DELETE" for m, _, _, _ in fake.requests) < 12:
+                    await asyncio.sleep(0.01)
+            await asyncio.wait_for(all_sent(), 10)
+            # The hub's own calls (to its proxy, to the notebooks) through the shared client are not queued behind them.
+            other = await asyncio.wait_for(AsyncHTTPClient().fetch(url + "/hub-call", raise_error=False), 10)
+            fake.release.set()
+            await asyncio.wait_for(asyncio.gather(*stops), 10)
+            return other.code
+        finally:
+            fake.release.set()
+            await fake.stop()
+
+    assert asyncio.run(go()) == 200
