@@ -74,7 +74,20 @@ public final class OarOutput {
         if (lines.isEmpty()) {
             return "oarsub failed without a message";
         }
+        if (lines.stream().anyMatch(OarOutput::sudoRefused)) {
+            lines.add(SUDO_HINT);
+        }
         return String.join("\n", lines);
+    }
+
+    /** What an operator does when sudo will not let the service account act as a login. */
+    static final String SUDO_HINT = "The service account may act only as logins that its sudoers rule names (the group "
+            + "oarusers in deploy/cluster/sudoers): add this login to that group, or give the cluster identity per-user.";
+
+    /** sudo -n's refusals: the rule does not cover the login, or the command, and sudo would ask for a password. */
+    private static boolean sudoRefused(String line) {
+        return line.startsWith("sudo: a password is required") || line.startsWith("sudo: a terminal is required")
+                || (line.startsWith("Sorry, user ") && line.contains(" is not allowed to execute "));
     }
 
     /**

@@ -297,6 +297,18 @@ class OarOutputTest {
     }
 
     @Test
+    void sudoRefusingTheServiceAccountSaysWhatTheOperatorDoes() {
+        CommandResult sudo = new CommandResult("", "sudo: a password is required\n", 1);
+        assertThatThrownBy(() -> OarOutput.jobId("cpu", sudo)).isInstanceOfSatisfying(SchedulerException.class, e -> {
+            assertThat(e.reason()).isEqualTo(Reason.FAILED);
+            assertThat(e.schedulerMessage()).contains("sudo: a password is required").contains("oarusers")
+                    .contains("identity per-user");
+        });
+        assertThat(OarOutput.failureMessage(new CommandResult("", "[ADMISSION RULE] Error: no sudo here\n", 254)))
+                .doesNotContain("oarusers");
+    }
+
+    @Test
     void sudoRefusingOarwalltimeIsAFailureNotOarsBadRequest() {
         CommandResult sudo = new CommandResult("", "sudo: a password is required\n", 1);
         assertThatThrownBy(() -> OarOutput.walltimeChange("cpu", sudo))

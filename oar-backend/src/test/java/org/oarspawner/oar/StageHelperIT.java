@@ -146,7 +146,7 @@ class StageHelperIT {
             JobRequest r = JobRequest.builder(new SpawnKey("hub-outsider", "x"), "cpu", "outsider").cores(1)
                     .walltime(Duration.ofMinutes(5)).command(LocalCluster.HTTP_SERVER).env("JUPYTERHUB_API_TOKEN", "tok").build();
             assertThatThrownBy(() -> await(s.submit(r))).isInstanceOfSatisfying(SchedulerException.class,
-                    e -> assertThat(e.schedulerMessage()).contains("sudo"));
+                    e -> assertThat(e.schedulerMessage()).contains("sudo: a password is required").contains(OarOutput.SUDO_HINT));
             assertThat(LocalCluster.oarJobsNamed(s.names().of("cpu", r.key(), r.login()))).isEmpty();
             LocalCluster.assertNoFile(Path.of("/home/outsider").resolve(JobFiles.ROOT));
         }
