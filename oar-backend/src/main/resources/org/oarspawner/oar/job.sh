@@ -77,18 +77,25 @@ publish_when_listening() {
     write_endpoint
     return
   fi
-  local warned=
+  local warned= tick
+  # A pipe that nobody writes to: `read -t` on it waits without starting a process, as `sleep` does at each turn.
+  # With ss and sleep every 0.1 s, 20 notebooks starting on one node took ~0.9 s of CPU per second from them.
+  exec {tick}<> <(:)
   while kill -0 "$child" 2>/dev/null; do
-    listeners=$(ss -Hltne "sport = :$port" 2>/dev/null)
-    if printf '%s\n' "$listeners" | grep -q " uid:$me "; then
-      write_endpoint
-      return
+    # Something listens: a connect, which bash makes itself; only then ss, which says whose the socket is.
+    if { true 3<>"/dev/tcp/$host/$port"; } 2>/dev/null; then
+      listeners=$(ss -Hltne "sport = :$port" 2>/dev/null)
+      if printf '%s\n' "$listeners" | grep -q " uid:$me "; then
+        write_endpoint
+        return
+      fi
+      if [ -z "$warned" ]; then
+        echo "oarspawner: port $port on $host is held by another user's process; the notebook's address is not published" >&2
+        warned=1
+      fi
+      read -r -t 1 -u "$tick"
     fi
-    if [ -n "$listeners" ] && [ -z "$warned" ]; then
-      echo "oarspawner: port $port on $host is held by another user's process; the notebook's address is not published" >&2
-      warned=1
-    fi
-    sleep 0.1
+    read -r -t 0.05 -u "$tick"
   done
 }
 

@@ -130,6 +130,47 @@ class EndpointSpoolIT {
         assertThat(Files.exists(LocalCluster.SPOOL.resolve(JobScript.endpointFile(slow.id())))).isTrue();
     }
 
+    @Test
+    void aPortAnotherUserTakesBeforeTheNotebookBindsItIsNeverPublished() throws Exception {
+        SpawnKey key = new SpawnKey("bob", "squatted");
+        // bob's notebook binds its port 4 s after the job starts; alice takes that port meanwhile (it is in files
+        // others can read: 40000 + job id mod 20000 when free).
+        JobRef job = await(s.submit(request("squatted", 1, List.of("sh", "-c",
+                "sleep 4; exec python3 -m http.server \"$0\" --bind \"$1\"", "{port}", "{host}"))));
+        java.util.Set<Long> begun = java.util.Set.of();
+        for (int i = 0; i < 300 && begun.isEmpty(); i++) {
+            begun = await(s.begun("cpu", List.of(job)));
+            LocalCluster.sleep(100);
+        }
+        assertThat(begun).containsExactly(job.id());
+        LocalCluster.sleep(1000); // the script has picked its port
+        int port = 40000 + (int) (job.id() % 20000);
+        Process squatter = new ProcessBuilder("su", "-s", "/bin/sh", "alice", "-c", "exec python3 -c 'import socket, time\n"
+                + "s = socket.socket(); s.bind((\"node-cpu\", " + port + ")); s.listen(); time.sleep(60)'").start();
+        try {
+            Path stderr = LocalCluster.jobDir("bob", key).resolve("oar." + job.id() + ".stderr");
+            String said = "";
+            boolean published = false;
+            for (int i = 0; i < 300 && !said.contains("held by another user's process"); i++) {
+                LocalCluster.sleep(100);
+                said = Files.exists(stderr) ? Files.readString(stderr) : "";
+                published |= spooledEndpoint(job);
+            }
+            assertThat(squatter.isAlive()).as("alice's listener on port %d", port).isTrue();
+            assertThat(said).contains("port " + port + " on node-cpu is held by another user's process");
+            assertThat(await(s.endpoint(job, key))).as("the endpoint while alice listens").isEmpty();
+            // bob's notebook cannot bind: the job ends, and alice's listener was never published as bob's.
+            for (int i = 0; i < 300 && !waitFor(s, job, st -> true, Duration.ofSeconds(5)).state().isFinal(); i++) {
+                published |= spooledEndpoint(job);
+                LocalCluster.sleep(100);
+            }
+            assertThat(waitFor(s, job, st -> true, Duration.ofSeconds(5)).state().isFinal()).isTrue();
+            assertThat(published).as("an endpoint line in the spool at any time").isFalse();
+        } finally {
+            squatter.destroy();
+        }
+    }
+
     private static boolean spooledEndpoint(JobRef job) {
         try {
             return OarOutput.endpoint(Files.readString(LocalCluster.SPOOL.resolve(JobScript.endpointFile(job.id())))).isPresent();
