@@ -12,7 +12,8 @@ Starts the hub and the service if they are not running (and stops them at the en
 Every job of the round is ended before the next phase. Prints each round's table and the medians of all rounds; each
 row beside its floor and the ratio. Stages come from the service's view (submittedAt = oarsub answered, runningAt =
 OAR's start time, whole seconds, readyAt = the notebook answered) and, for the floor, from oarsub's return and OAR's
-start time of the job. CPU is utime+stime from /proc/<pid>/stat.
+start time of the job. "OAR launch" and "launch to ready" split at the job's first process on the node (to 10 ms, from
+/proc: the node is this machine). CPU is utime+stime from /proc/<pid>/stat.
 """
 import base64
 import concurrent.futures as cf
@@ -172,6 +173,30 @@ def wait_hub_stopped(n, deadline=300):
         time.sleep(0.5)
 
 
+def launched_at(user):
+    """When OAR started the job on the node, to 10 ms: the start of the oldest process of the notebook's ancestry that
+    runs as the user (OAR's start time is whole seconds). The node is this machine. None if no notebook runs."""
+    uid = int(subprocess.run(["id", "-u", user], capture_output=True, text=True, check=True).stdout)
+    stat = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            if os.stat(f"/proc/{pid}").st_uid == uid:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    stat[int(pid)] = (int(fields[1]), int(fields[19]), b"jupyterhub-singleuser" in f.read())
+        except (OSError, IndexError, ValueError):
+            continue
+    notebooks = [pid for pid, (_, _, nb) in stat.items() if nb]
+    if not notebooks:
+        return None
+    pid = notebooks[0]
+    while stat[pid][0] in stat:  # the parent runs as the user too
+        pid = stat[pid][0]
+    boot = time.time() - time.clock_gettime(time.CLOCK_BOOTTIME)
+    return boot + stat[pid][1] / TICKS
+
+
 def started_at(user, ids):
     out = oar(user, "oarstat", "-fJ", "--sql", "job_id in (%s)" % ",".join(map(str, ids))).stdout
     return {int(k): v.get("startTime") for k, v in json.loads(out).items()}
@@ -215,7 +240,9 @@ def floor(n, options, barrier_timeout=60):
             if time.time() > sent + 600:
                 raise SystemExit(f"the floor notebook of {login(i)} (job {m.group(1)}) did not answer in 600 s")
             time.sleep(0.05)
-        return {"user": login(i), "job": int(m.group(1)), "sent": sent, "answered": answered, "ready": time.time()}
+        ready = time.time()
+        return {"user": login(i), "job": int(m.group(1)), "sent": sent, "answered": answered, "ready": ready,
+                "launched": launched_at(login(i))}
 
     with cf.ThreadPoolExecutor(n) as pool:
         jobs = list(pool.map(one, range(1, n + 1)))
@@ -233,6 +260,7 @@ def floor(n, options, barrier_timeout=60):
             "to oarsub answered": statistics.median(j["answered"] - j["sent"] for j in jobs),
             "OAR scheduling": statistics.median(j["running"] - j["answered"] for j in jobs),
             "node start": statistics.median(j["ready"] - j["running"] for j in jobs),
+            **launch_split(jobs, "answered"),
             "hub and proxy": 0.0,
             "oarsub answered spread": max(j["answered"] for j in jobs) - min(j["answered"] for j in jobs),
             "oarsub sent spread": max(j["sent"] for j in jobs) - t0,
@@ -261,7 +289,8 @@ def through_hub(n, options, hub_pid, service_pid):
         if not last.get("ready"):  # counted and shown; the others are measured
             print(f"  {u}'s spawn failed: {str(last.get('message'))[:300]}", flush=True)
             return {"user": u, "post": t0, "ready": None}
-        return {"user": u, "post": t0, "ready": time.time()}
+        ready = time.time()
+        return {"user": u, "post": t0, "ready": ready, "launched": launched_at(u)}
 
     def stop(i):
         barrier.wait(60)
@@ -295,6 +324,7 @@ def through_hub(n, options, hub_pid, service_pid):
             "to oarsub answered": statistics.median(s["submitted"] - s["post"] for s in users),
             "OAR scheduling": statistics.median(s["running"] - s["submitted"] for s in users),
             "node start": statistics.median(s["served"] - s["running"] for s in users),
+            **launch_split(users, "submitted"),
             "hub and proxy": statistics.median(s["ready"] - s["served"] for s in users),
             "oarsub answered spread": max(s["submitted"] for s in users) - min(s["submitted"] for s in users),
             "longest DELETE": max(dels),
@@ -304,7 +334,18 @@ def through_hub(n, options, hub_pid, service_pid):
             "commands": {k: used.get(k, 0) - commands0.get(k, 0) for k in used if used.get(k, 0) != commands0.get(k, 0)}}
 
 
-ROWS = ["all ready", "p50", "p95", "to oarsub answered", "OAR scheduling", "node start", "hub and proxy",
+def launch_split(jobs, answered):
+    """OAR's launch (oarsub answered to the job's first process on the node) and the node's part (that process to
+    ready, as the benchmark saw it), medians, from launched_at."""
+    timed = [j for j in jobs if j.get("launched")]
+    if not timed:
+        return {}
+    return {"OAR launch (10 ms)": statistics.median(j["launched"] - j[answered] for j in timed),
+            "launch to ready": statistics.median(j["ready"] - j["launched"] for j in timed)}
+
+
+ROWS = ["all ready", "p50", "p95", "to oarsub answered", "OAR scheduling", "node start", "OAR launch (10 ms)",
+        "launch to ready", "hub and proxy",
         "oarsub answered spread", "oarsub sent spread", "longest DELETE", "hub CPU, spawn", "hub CPU, stop",
         "service CPU, spawn", "service CPU, stop", "service RSS MB", "failed spawns"]
 
