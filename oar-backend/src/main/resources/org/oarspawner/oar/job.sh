@@ -40,7 +40,7 @@ host=$(head -n 1 "$OAR_NODEFILE")
 # First the job's own port, 40000 + job id mod 20000: jobs that start on a node together never pick the same one, as
 # two bind(0) whose sockets were closed at once may (2 of 80 notebooks of a class's burst on one node did, and then
 # never got their route). Taken by something else: any free port.
-port=$(@PYTHON@ -c 'import socket, sys
+picked=$(@PYTHON@ -c 'import socket, sys
 for port in (40000 + int(sys.argv[2]) % 20000, 0):
     s = socket.socket()
     try:
@@ -48,7 +48,7 @@ for port in (40000 + int(sys.argv[2]) % 20000, 0):
     except OSError:
         s.close()
         continue
-    print(s.getsockname()[1])
+    print(*s.getsockname()[:2])
     break
 else:
     sys.exit(1)' "$host" "$OAR_JOB_ID") || {
@@ -56,6 +56,8 @@ else:
   [ -n "$spool" ] && rm -f "$spool/$endpoint"
   exit 91
 }
+# The address the port was picked on, numeric: the wait below connects to it without a name lookup each turn.
+addr=${picked% *} port=${picked#* }
 export OARSPAWNER_HOST="$host" OARSPAWNER_PORT="$port"
 # JupyterHub's spawner cannot know the node's address: it sends {host} and {port} for the script to fill in.
 if [ -n "${JUPYTERHUB_SERVICE_URL:-}" ]; then
@@ -71,21 +73,30 @@ write_endpoint() {
 # shared node who bound the port first (it is written in files others can read) would get this user's route, and
 # with it the user's browser and cookies: then nothing is published and the spawn fails at its start timeout.
 me=$(id -u)
+pause() {
+  if [ -n "${tick:-}" ]; then read -r -t "$1" -u "$tick"; else sleep "$1"; fi
+}
 publish_when_listening() {
   if ! command -v ss >/dev/null 2>&1; then
     echo "oarspawner: no ss on $host to check who listens on port $port; publishing it unchecked" >&2
     write_endpoint
     return
   fi
-  local warned= tick
-  # A pipe that nobody writes to: `read -t` on it waits without starting a process, as `sleep` does at each turn.
-  # With ss and sleep every 0.1 s, 20 notebooks starting on one node took ~0.9 s of CPU per second from them.
-  exec {tick}<> <(:)
+  local warned= tick= d=
+  # Pauses read from a FIFO that nobody writes to: `read -t` waits without starting a process, as `sleep` does at
+  # each turn (with ss and sleep every 0.1 s, 20 notebooks starting on one node took ~0.9 s of CPU per second from
+  # them). A FIFO needs neither /dev/fd nor process substitution (a syntax error in bash 4.2's POSIX mode).
+  if d=$(mktemp -d 2>/dev/null) && mkfifo "$d/tick" 2>/dev/null; then
+    exec {tick}<>"$d/tick"
+  fi
+  [ -z "$d" ] || rm -rf "$d"
   while kill -0 "$child" 2>/dev/null; do
     # Something listens: a connect, which bash makes itself; only then ss, which says whose the socket is.
-    if { true 3<>"/dev/tcp/$host/$port"; } 2>/dev/null; then
+    if { true 3<>"/dev/tcp/$addr/$port"; } 2>/dev/null; then
       listeners=$(ss -Hltne "sport = :$port" 2>/dev/null)
-      if printf '%s\n' "$listeners" | grep -q " uid:$me "; then
+      # Every listener on the port, on any of the node's addresses, must be this user's: a name with several
+      # addresses may lead a browser to another user's listener on one of them.
+      if ! printf '%s\n' "$listeners" | grep -qv " uid:$me "; then
         write_endpoint
         return
       fi
@@ -93,9 +104,9 @@ publish_when_listening() {
         echo "oarspawner: port $port on $host is held by another user's process; the notebook's address is not published" >&2
         warned=1
       fi
-      read -r -t 1 -u "$tick"
+      pause 1
     fi
-    read -r -t 0.05 -u "$tick"
+    pause 0.05
   done
 }
 
